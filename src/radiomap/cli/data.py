@@ -1,0 +1,141 @@
+"""CLI commands on scenes and datasets: ``scenes``, ``simulate``, ``info``, ``plot``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from radiomap.cli.app import app
+from radiomap.errors import ParameterError
+
+console = Console()
+
+
+@app.command()
+def scenes() -> None:
+    """List the preset scenes."""
+    from radiomap.scene import get_scene, list_scenes
+
+    table = Table("scene", "APs", "antennas", "carrier (GHz)", "bandwidth (MHz)", "K", "walls", "description")
+    for name in list_scenes():
+        s = get_scene(name)
+        table.add_row(name, str(s.n_aps), str(s.aps[0].n_antennas), f"{s.ofdm.carrier_hz / 1e9:g}",
+                      f"{s.ofdm.bandwidth_hz / 1e6:g}", str(s.ofdm.n_subcarriers), str(len(s.walls)),
+                      s.description[:70])
+    console.print(table)
+
+
+@app.command()
+def simulate(
+    scene: Annotated[str, typer.Argument(help="preset name (see `radiomap scenes`) or a .toml/.json scene file")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HDF5 file to write")] = Path("dataset.h5"),
+    positions: Annotated[str, typer.Option(help="walk | grid | random | random-walk")] = "walk",
+    walk: Annotated[str, typer.Option(help="named walk of the scene (positions=walk)")] = "train",
+    resolution: Annotated[float, typer.Option(help="grid pitch in metres (positions=grid)")] = 0.5,
+    n: Annotated[int, typer.Option(help="number of random positions (positions=random)")] = 1000,
+    length: Annotated[float, typer.Option(help="random-walk length in metres (positions=random-walk)")] = 160.0,
+    dt: Annotated[float, typer.Option(help="sampling interval of walks (s)")] = 0.1,
+    snr_db: Annotated[float | None, typer.Option("--snr", help="per-sample SNR in dB")] = None,
+    noise_variance: Annotated[float | None, typer.Option(help="noise variance on unit-power CSI")] = None,
+    max_order: Annotated[int, typer.Option(help="max reflection order (0-2)")] = 2,
+    plane_wave: Annotated[bool, typer.Option("--plane-wave", help="far-field instead of exact spherical")] = False,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset."""
+    from radiomap import mobility
+    from radiomap.scene import get_scene
+    from radiomap.simulate import simulate_dataset
+
+    sc = get_scene(scene)
+    rng = np.random.default_rng(seed)
+    kw = {}
+    if positions == "walk":
+        if walk not in sc.walks:
+            raise ParameterError(f"scene {sc.name!r} has no walk {walk!r}; walks: {sorted(sc.walks) or 'none'}")
+        w = sc.walks[walk]
+        traj = mobility.waypoint_walk(sc, w.waypoints, w.speeds, dt=dt, height=w.height)
+    elif positions == "random-walk":
+        traj = mobility.random_waypoint(sc, length, dt=dt, rng=rng)
+    elif positions == "grid":
+        pos, traj = sc.grid(resolution), None
+    elif positions == "random":
+        cand = sc.grid(0.05)
+        pos, traj = cand[rng.choice(len(cand), size=n, replace=len(cand) < n)], None
+    else:
+        raise ParameterError(f"positions must be walk, grid, random or random-walk, got {positions!r}")
+    if traj is not None:
+        pos = traj.positions
+        kw = {"velocity": traj.velocity, "timestamps": traj.timestamps, "trajectory_id": np.zeros(len(pos), int)}
+    gb = len(pos) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
+    if gb > max_gb:
+        raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
+                             "use fewer positions or a feature pipeline that never materialises CSI")
+    ds = simulate_dataset(sc, pos, snr_db=snr_db, noise_variance=noise_variance, max_order=max_order,
+                          wavefront="plane" if plane_wave else "spherical", seed=seed, progress=progress, **kw)
+    ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
+    ds.save(output)
+    console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
+                  f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")
+
+
+@app.command()
+def info(path: Annotated[Path, typer.Argument(help="dataset (.h5)")]) -> None:
+    """Describe a dataset: shapes, fields, scene, noise, regions."""
+    from radiomap.data import CSIDataset
+    from radiomap.scene import REGION_NAMES
+
+    ds = CSIDataset.load(path)
+    table = Table("field", "value")
+    table.add_row("samples", str(ds.n_samples))
+    table.add_row("csi", "none" if ds.csi is None else f"{ds.csi.dtype} {list(ds.csi.shape)}")
+    for name in ("positions", "timestamps", "los", "velocity", "trajectory_id", "point_id"):
+        v = getattr(ds, name)
+        table.add_row(name, "—" if v is None else f"{v.dtype} {list(v.shape)}")
+    for k, v in ds.features.items():
+        table.add_row(f"features/{k}", f"{v.dtype} {list(v.shape)}")
+    if ds.paths:
+        table.add_row("paths", ", ".join(sorted(ds.paths)))
+    scene = ds.meta.get("scene", {})
+    table.add_row("scene", f"{scene.get('name')} (geometry {ds.geometry_signature})")
+    table.add_row("noise", str(ds.meta.get("noise")))
+    table.add_row("seed / version", f"{ds.meta.get('seed')} / {ds.meta.get('radiomap_version')}")
+    if ds.los is not None:
+        counts = np.bincount(ds.regions, minlength=3) / ds.n_samples
+        table.add_row("regions", ", ".join(f"{n} {c:.0%}" for n, c in zip(REGION_NAMES, counts, strict=True)))
+    if ds.positions is not None and ds.timestamps is not None:
+        length = np.linalg.norm(np.diff(ds.positions[:, :2], axis=0), axis=1).sum()
+        table.add_row("track", f"{length:.1f} m over {ds.timestamps[-1] - ds.timestamps[0]:.1f} s")
+    console.print(table)
+
+
+@app.command()
+def plot(
+    path: Annotated[Path, typer.Argument(help="dataset (.h5) or scene (preset / .toml / .json)")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="PNG to write")] = None,
+) -> None:
+    """Draw the floor plan, walls, APs and the dataset's positions coloured by LOS region."""
+    from radiomap.data import CSIDataset
+    from radiomap.plotting import plot_positions_by_region
+    from radiomap.scene import get_scene
+
+    if str(path).endswith((".h5", ".hdf5")):
+        ds = CSIDataset.load(path)
+        if ds.positions is None:
+            raise ParameterError(f"{path} has no positions to plot")
+        scene, pos = ds.scene, ds.positions
+        regions = ds.regions if ds.los is not None else scene.region_labels(pos)
+        title = f"{scene.name}: {path.name} ({ds.n_samples} samples)"
+    else:
+        scene = get_scene(str(path))
+        pos = scene.grid(0.1)
+        regions, title = scene.region_labels(pos), f"{scene.name}: LOS regions"
+    out = output or Path(path).with_suffix(".png")
+    plot_positions_by_region(scene, pos, regions, title=title, path=out)
+    console.print(f"wrote {out}")

@@ -1,0 +1,1 @@
+"""CLI commands fit / localize / evaluate / compare / demo (issue 3)."""

@@ -1,0 +1,253 @@
+"""``CSIDataset``: CSI with optional labels and metadata; HDF5 on disk (schema in ``schema.py``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import tempfile
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from radiomap import __version__
+from radiomap.errors import DataError
+from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
+from radiomap.scene.scene import Scene
+
+
+class CSIDataset:
+    """Complex CSI for N samples, with optional positions, timestamps, LOS flags and metadata.
+
+    Input
+    -----
+    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S], or None when only ``features`` are stored
+    positions : [N, 3] float (m) or None (unlabelled data)
+    timestamps : [N] float (s) or None
+    los : [N, B] bool or None (per-AP LOS flag)
+    velocity : [N, 3] float (m/s) or None
+    trajectory_id : [N] int or None (which walk a sample belongs to)
+    point_id : [N] int or None (which measurement point/capture a sample belongs to)
+    features : dict name -> [N, ...] array (e.g. triple-beam fingerprints), or None
+    paths : dict of ground-truth ``Paths`` arrays with first axis N, or None
+    meta : JSON-serialisable dict; ``meta["scene"]`` holds ``Scene.to_dict()``
+
+    Every array is validated on construction: shapes agree on N, no NaN/Inf, right dtypes.
+    """
+
+    def __init__(self, csi: np.ndarray | None, *, positions=None, timestamps=None, los=None, velocity=None,
+                 trajectory_id=None, point_id=None, features: dict | None = None, paths: dict | None = None,
+                 meta: dict | None = None):
+        self.meta: dict[str, Any] = dict(meta or {})
+        self.features = {k: np.asarray(v) for k, v in (features or {}).items()}
+        self.paths = {k: np.asarray(v) for k, v in (paths or {}).items()}
+        if csi is None and not self.features:
+            raise DataError("dataset needs 'csi' or at least one entry in 'features'")
+        self.csi = None if csi is None else _check_csi(csi)
+        n = self.csi.shape[0] if self.csi is not None else len(next(iter(self.features.values())))
+        self.positions = _check_optional("positions", positions, n)
+        self.timestamps = _check_optional("timestamps", timestamps, n)
+        self.velocity = _check_optional("velocity", velocity, n)
+        self.trajectory_id = _check_optional("trajectory_id", trajectory_id, n)
+        self.point_id = _check_optional("point_id", point_id, n)
+        self.los = None
+        if los is not None:
+            los = np.asarray(los)
+            if los.ndim != 2 or los.shape[0] != n or los.dtype.kind != "b":
+                raise DataError(f"field 'los': expected bool [N={n}, B], got {los.dtype} {los.shape}")
+            self.los = los
+        for name, arr in self.features.items():
+            if arr.shape[:1] != (n,):
+                raise DataError(f"feature {name!r}: expected first dimension N={n}, got shape {arr.shape}")
+            if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+                raise DataError(f"feature {name!r} contains NaN or Inf")
+        for name, arr in self.paths.items():
+            if name not in ("ap_positions", "element_positions") and arr.shape[:1] != (n,):
+                raise DataError(f"paths field {name!r}: expected first dimension N={n}, got shape {arr.shape}")
+        self._n = n
+
+    # -- shape properties -----------------------------------------------------------------
+    @property
+    def n_samples(self) -> int:
+        return self._n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def n_aps(self) -> int:
+        return self.csi.shape[1] if self.csi is not None else self.scene.n_aps
+
+    @property
+    def n_antennas(self) -> int:
+        return self.csi.shape[2] if self.csi is not None else self.scene.aps[0].n_antennas
+
+    @property
+    def n_subcarriers(self) -> int:
+        return self.csi.shape[3] if self.csi is not None else self.scene.ofdm.n_subcarriers
+
+    @property
+    def has_positions(self) -> bool:
+        return self.positions is not None
+
+    @cached_property
+    def scene(self) -> Scene:
+        """The scene recorded in the metadata."""
+        if "scene" not in self.meta:
+            raise DataError("dataset metadata has no 'scene' description")
+        return Scene.from_dict(self.meta["scene"])
+
+    @property
+    def geometry_signature(self) -> str:
+        """Hash of APs, arrays, orientations and OFDM numerology (what a trained model depends on)."""
+        if "scene" in self.meta:
+            return self.scene.geometry_signature()
+        shape = None if self.csi is None else list(self.csi.shape[1:4])
+        return hashlib.sha1(json.dumps({"csi_shape": shape}).encode()).hexdigest()[:12]
+
+    @property
+    def regions(self) -> np.ndarray:
+        """Region codes ``[N]`` int8 from ``los`` (0 NLOS, 1 single-LOS, 2 double-LOS)."""
+        if self.los is None:
+            raise DataError("dataset has no LOS flags; region labels need 'los'")
+        return np.minimum(self.los.sum(axis=1), 2).astype(np.int8)
+
+    # -- derived datasets ---------------------------------------------------------------------
+    def _fields(self) -> dict[str, Any]:
+        return {"positions": self.positions, "timestamps": self.timestamps, "los": self.los,
+                "velocity": self.velocity, "trajectory_id": self.trajectory_id, "point_id": self.point_id}
+
+    def subset(self, idx: np.ndarray) -> CSIDataset:
+        """Samples ``idx`` (int indices or bool mask [N]); metadata is shared."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            if idx.shape != (self._n,):
+                raise DataError(f"subset mask must have shape ({self._n},), got {idx.shape}")
+            idx = np.flatnonzero(idx)
+        fields = {k: (None if v is None else v[idx]) for k, v in self._fields().items()}
+        paths = {k: (v if k in ("ap_positions", "element_positions") else v[idx]) for k, v in self.paths.items()}
+        return CSIDataset(None if self.csi is None else self.csi[idx], **fields,
+                          features={k: v[idx] for k, v in self.features.items()}, paths=paths, meta=self.meta)
+
+    def without_positions(self) -> CSIDataset:
+        """The same data with positions, velocities and ground-truth paths removed (unlabelled)."""
+        fields = self._fields() | {"positions": None, "velocity": None}
+        return CSIDataset(self.csi, **fields, features=self.features, meta=self.meta)
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, *, compression: str | None = None) -> Path:
+        """Write to HDF5 atomically (temporary file in the same folder + rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"radiomap_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat()} | self.meta
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            with h5py.File(tmp, "w") as f:
+                f.attrs["schema"] = SCHEMA_NAME
+                f.attrs["schema_version"] = SCHEMA_VERSION
+                f.attrs["meta"] = json.dumps(meta)
+                if self.csi is not None:
+                    f.create_dataset("csi", data=self.csi, compression=compression)
+                for name, (_, _, dtype) in OPTIONAL_FIELDS.items():
+                    v = getattr(self, name)
+                    if v is not None:
+                        f.create_dataset(name, data=v.astype(dtype))
+                if self.los is not None:
+                    f.create_dataset("los", data=self.los)
+                for group, arrays in (("features", self.features), ("paths", self.paths)):
+                    if arrays:
+                        g = f.create_group(group)
+                        for k, v in arrays.items():
+                            g.create_dataset(k, data=v, compression=compression)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> CSIDataset:
+        """Read and validate an HDF5 dataset; bad files raise ``DataError`` naming the problem."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: no such file")
+        try:
+            f = h5py.File(path, "r")
+        except OSError as exc:
+            raise DataError(f"{path}: not a readable HDF5 file (truncated or wrong format): {exc}") from exc
+        with f:
+            if f.attrs.get("schema") != SCHEMA_NAME:
+                raise DataError(f"{path}: not a radiomap CSI dataset (attribute 'schema' missing or wrong)")
+            version = int(f.attrs.get("schema_version", -1))
+            if version != SCHEMA_VERSION:
+                raise DataError(f"{path}: unknown schema version {version}; this radiomap reads version {SCHEMA_VERSION}")
+            try:
+                meta = json.loads(f.attrs.get("meta", "{}"))
+                kw = {name: f[name][()] for name in (*OPTIONAL_FIELDS, "los") if name in f}
+                csi = f["csi"][()] if "csi" in f else None
+                features = {k: v[()] for k, v in f["features"].items()} if "features" in f else None
+                paths = {k: v[()] for k, v in f["paths"].items()} if "paths" in f else None
+            except (OSError, KeyError, ValueError) as exc:
+                raise DataError(f"{path}: file is damaged or truncated: {exc}") from exc
+        try:
+            return CSIDataset(csi, **kw, features=features, paths=paths, meta=meta)
+        except DataError as exc:
+            raise DataError(f"{path}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        shape = None if self.csi is None else self.csi.shape
+        return (f"CSIDataset(n={self._n}, csi={shape}, positions={self.has_positions}, "
+                f"features={sorted(self.features)}, scene={self.meta.get('scene', {}).get('name')!r})")
+
+
+def concat(datasets: list[CSIDataset]) -> CSIDataset:
+    """Concatenate datasets of one scene along the sample axis (metadata of the first)."""
+    if not datasets:
+        raise DataError("concat needs at least one dataset")
+    sigs = {d.geometry_signature for d in datasets}
+    if len(sigs) > 1:
+        raise DataError(f"concat: datasets come from different geometries {sorted(sigs)}")
+
+    def cat(get):
+        vals = [get(d) for d in datasets]
+        if all(v is None for v in vals):
+            return None
+        if any(v is None for v in vals):
+            raise DataError("concat: a field is present in some datasets and missing in others")
+        return np.concatenate(vals)
+
+    first = datasets[0]
+    fields = {k: cat(lambda d, k=k: d._fields()[k]) for k in first._fields()}
+    feats = {k: cat(lambda d, k=k: d.features.get(k)) for k in first.features}
+    return CSIDataset(cat(lambda d: d.csi), **fields, features=feats, meta=first.meta)
+
+
+def _check_csi(csi: np.ndarray) -> np.ndarray:
+    csi = np.asarray(csi)
+    if csi.dtype.kind != "c":
+        raise DataError(f"field 'csi': expected complex dtype, got {csi.dtype}")
+    if csi.ndim not in (4, 5):
+        raise DataError(f"field 'csi': expected shape [N, B, N_a, K] or [N, B, N_a, K, S], got {csi.shape}")
+    if not np.isfinite(csi).all():
+        bad = int((~np.isfinite(csi)).reshape(len(csi), -1).any(1).sum())
+        raise DataError(f"field 'csi' contains NaN or Inf in {bad} sample(s)")
+    return csi.astype(np.complex64, copy=False)
+
+
+def _check_optional(name: str, value, n: int) -> np.ndarray | None:
+    if value is None:
+        return None
+    kinds, trailing, _ = OPTIONAL_FIELDS[name]
+    arr = np.asarray(value)
+    if arr.shape != (n, *trailing):
+        raise DataError(f"field {name!r}: expected shape {(n, *trailing)}, got {arr.shape}")
+    if arr.dtype.kind not in kinds and not (kinds == "iu" and arr.dtype.kind in "iu"):
+        raise DataError(f"field {name!r}: expected dtype kind {kinds!r}, got {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise DataError(f"field {name!r} contains NaN or Inf")
+    return arr

@@ -1,0 +1,79 @@
+"""Seeded train/test splits. Each returns ``(train, test)`` datasets.
+
+On real measurements a random per-sample split mostly re-identifies the capture; prefer
+``leave_point_out_split`` (all samples of one point held out together) or a spatial split, and
+say in reports which split was used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from radiomap.data.dataset import CSIDataset
+from radiomap.errors import DataError, ParameterError
+
+
+def _check_fraction(test_fraction: float) -> None:
+    if not 0.0 < test_fraction < 1.0:
+        raise ParameterError(f"test_fraction must be in (0, 1), got {test_fraction}")
+
+
+def _split_by_mask(ds: CSIDataset, test: np.ndarray) -> tuple[CSIDataset, CSIDataset]:
+    if test.all() or not test.any():
+        raise DataError("split leaves the train or the test set empty")
+    return ds.subset(~test), ds.subset(test)
+
+
+def random_split(ds: CSIDataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[CSIDataset, CSIDataset]:
+    """Uniformly random samples held out."""
+    _check_fraction(test_fraction)
+    rng = np.random.default_rng(seed)
+    n_test = max(1, round(test_fraction * ds.n_samples))
+    test = np.zeros(ds.n_samples, bool)
+    test[rng.permutation(ds.n_samples)[:n_test]] = True
+    return _split_by_mask(ds, test)
+
+
+def _group_split(groups: np.ndarray | None, name: str, ds: CSIDataset, test_fraction: float, seed: int):
+    if groups is None:
+        raise DataError(f"this split needs '{name}' in the dataset")
+    _check_fraction(test_fraction)
+    ids = np.unique(groups)
+    if len(ids) < 2:
+        raise DataError(f"this split needs at least 2 distinct values of '{name}', got {len(ids)}")
+    rng = np.random.default_rng(seed)
+    n_test = min(len(ids) - 1, max(1, round(test_fraction * len(ids))))
+    held = rng.permutation(ids)[:n_test]
+    return _split_by_mask(ds, np.isin(groups, held))
+
+
+def trajectory_split(ds: CSIDataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[CSIDataset, CSIDataset]:
+    """Whole trajectories (``trajectory_id``) held out."""
+    return _group_split(ds.trajectory_id, "trajectory_id", ds, test_fraction, seed)
+
+
+def leave_point_out_split(ds: CSIDataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[CSIDataset, CSIDataset]:
+    """All samples of a measurement point (``point_id``) held out together."""
+    return _group_split(ds.point_id, "point_id", ds, test_fraction, seed)
+
+
+def region_split(ds: CSIDataset, box: tuple[float, float, float, float] | None = None,
+                 test_fraction: float = 0.2, seed: int = 0) -> tuple[CSIDataset, CSIDataset]:
+    """Samples inside a spatial box ``(x_min, x_max, y_min, y_max)`` held out.
+
+    With ``box=None`` a square box covering about ``test_fraction`` of the samples' bounding box is
+    placed at a seeded random location.
+    """
+    if ds.positions is None:
+        raise DataError("region_split needs positions")
+    xy = ds.positions[:, :2]
+    if box is None:
+        _check_fraction(test_fraction)
+        lo, hi = xy.min(0), xy.max(0)
+        side = np.sqrt(test_fraction) * (hi - lo)
+        rng = np.random.default_rng(seed)
+        start = lo + rng.random(2) * (hi - lo - side)
+        box = (start[0], start[0] + side[0], start[1], start[1] + side[1])
+    x0, x1, y0, y1 = box
+    test = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    return _split_by_mask(ds, test)

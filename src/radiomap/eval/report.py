@@ -1,0 +1,246 @@
+"""Report writer: one folder with ``report.md``, ``report.json`` and PNG figures.
+
+Measured tables and the seed papers' published numbers are kept apart: ``add_published``
+stores the paper's rows with their source; when a measured table of the same name shares a
+key column (e.g. "method"), the published values are rendered beside it in separate columns
+headed ``published: <column>`` with a footnote naming the source, never merged into the
+measured columns. ``report.json`` records machine info, seed, settings and package version.
+
+Example
+-------
+>>> rep = Report("demo", out_dir, {"seed": 0})  # doctest: +SKIP
+>>> rep.add_table("errors", [{"method": "knn", "mean": 0.9}])  # doctest: +SKIP
+>>> rep.add_published("errors", [{"method": "knn", "mean": 0.81}], "seed 000, Table II")  # doctest: +SKIP
+>>> rep.write()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from radiomap import __version__
+from radiomap.errors import ParameterError
+
+
+def machine_info() -> dict[str, Any]:
+    """Platform, CPU count, Python / NumPy / torch versions and thread count."""
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        info["torch"] = None
+    return info
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return "—"
+        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+            return f"{v:.3g}"
+        return f"{v:.3f}"
+    return str(v).replace("|", "\\|")
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
+    """Rows (dicts) as a GitHub Markdown table; columns default to the union in first-seen order."""
+    if not rows:
+        return "_(no rows)_\n"
+    if columns is None:
+        columns = []
+        for r in rows:
+            columns += [k for k in r if k not in columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in columns) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _slug(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+    if not s:
+        raise ParameterError(f"name {name!r} gives an empty file name")
+    return s
+
+
+class Report:
+    """A report folder: tables, published numbers, figures and text, in insertion order.
+
+    Parameters
+    ----------
+    title : str
+    out_dir : folder to write into (created)
+    settings : JSON-serialisable dict (scene, seed, sizes, method parameters, ...)
+    """
+
+    def __init__(self, title: str, out_dir: str | os.PathLike, settings: dict | None = None):
+        self.title = title
+        self.out_dir = Path(out_dir)
+        self.settings = dict(settings or {})
+        self.tables: dict[str, dict] = {}
+        self.published: dict[str, dict] = {}
+        self.figures: dict[str, Path] = {}
+        self._blocks: list[tuple[str, str]] = []  # (kind, name or markdown)
+
+    def add_table(self, name: str, rows: list[dict], caption: str = "") -> None:
+        """Add a measured table (list of row dicts)."""
+        if name not in self.tables:
+            self._blocks.append(("table", name))
+        self.tables[name] = {"rows": _jsonable(list(rows)), "caption": caption}
+
+    def add_published(self, name: str, rows: list[dict], source: str, key: str | None = None) -> None:
+        """Add a seed paper's published numbers with their ``source``.
+
+        If a measured table ``name`` has a column ``key`` (default: the first column of the
+        published rows) the values appear beside it as ``published: <column>``; otherwise as a
+        separate section.
+        """
+        if not source:
+            raise ParameterError("published numbers need a source (paper, table)")
+        if key is None and rows:
+            key = next(iter(rows[0]))
+        if name not in self.published:
+            self._blocks.append(("published", name))
+        self.published[name] = {"rows": _jsonable(list(rows)), "source": source, "key": key}
+
+    def add_figure(self, name: str, fig) -> Path:
+        """Save a Matplotlib figure as ``<name>.png`` in ``out_dir`` now; close it; return the path."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / f"{_slug(name)}.png"
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        if "matplotlib.pyplot" in sys.modules:  # release figures created through pyplot
+            sys.modules["matplotlib.pyplot"].close(fig)
+        if name not in self.figures:
+            self._blocks.append(("figure", name))
+        self.figures[name] = path
+        return path
+
+    def add_text(self, markdown: str) -> None:
+        """Add a free Markdown paragraph (notes, explanations)."""
+        self._blocks.append(("text", markdown))
+
+    # -- rendering -------------------------------------------------------------------------
+    def _merged(self, name: str) -> tuple[list[dict], list[str], str | None]:
+        """Measured rows with published columns appended (when a key column is shared)."""
+        rows = self.tables[name]["rows"]
+        pub = self.published.get(name)
+        cols: list[str] = []
+        for r in rows:
+            cols += [k for k in r if k not in cols]
+        if pub is None or pub["key"] not in cols:
+            return rows, cols, None
+        key = pub["key"]
+        by_key = {str(r.get(key)): r for r in pub["rows"]}
+        pcols = []
+        for r in pub["rows"]:
+            pcols += [f"published: {k}" for k in r if k != key and f"published: {k}" not in pcols]
+        merged = []
+        for r in rows:
+            p = by_key.get(str(r.get(key)), {})
+            merged.append({**r, **{f"published: {k}": v for k, v in p.items() if k != key}})
+        return merged, cols + pcols, pub["source"]
+
+    def to_markdown(self) -> str:
+        """The report as Markdown text."""
+        out = [f"# {self.title}\n", f"radiomap {__version__}; generated {_now()}\n"]
+        if self.settings:
+            out.append("## Settings\n")
+            out += [f"- **{k}**: `{json.dumps(_jsonable(v))}`" for k, v in self.settings.items()]
+            out.append("")
+        for kind, name in self._blocks:
+            if kind == "table":
+                t = self.tables[name]
+                rows, cols, source = self._merged(name)
+                out.append(f"## {name}\n")
+                if t["caption"]:
+                    out.append(t["caption"] + "\n")
+                out.append(markdown_table(rows, cols))
+                if source:
+                    out.append(f"Columns `published: ...` are the paper's numbers, not measured here "
+                               f"(source: {source}).\n")
+            elif kind == "published":
+                if name in self.tables and self.published[name]["key"] in self._merged(name)[1]:
+                    continue  # already beside the measured table
+                p = self.published[name]
+                out.append(f"## {name}: published values (not measured here)\n")
+                out.append(f"Source: {p['source']}\n")
+                out.append(markdown_table(p["rows"]))
+            elif kind == "figure":
+                out.append(f"## {name}\n\n![{name}]({self.figures[name].name})\n")
+            else:
+                out.append(name + "\n")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict:
+        """JSON content: title, version, machine, seed, settings, tables, published, figures, texts."""
+        return _jsonable({
+            "title": self.title,
+            "radiomap_version": __version__,
+            "created": _now(),
+            "machine": machine_info(),
+            "seed": self.settings.get("seed"),
+            "settings": self.settings,
+            "tables": self.tables,
+            "published": self.published,
+            "figures": {k: v.name for k, v in self.figures.items()},
+            "texts": [b for k, b in self._blocks if k == "text"],
+        })
+
+    def write(self) -> Path:
+        """Write ``report.md`` and ``report.json`` into ``out_dir``; return the Markdown path."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        md = self.out_dir / "report.md"
+        _atomic_write(self.out_dir / "report.json", json.dumps(self.to_dict(), indent=2))
+        _atomic_write(md, self.to_markdown())
+        return md
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,14 @@
+"""Reproductions of the seed papers, one module per paper, each exposing ``run``.
+
+``run(out_dir, *, full=False, seed=0, progress=True) -> Report`` builds the scene and data,
+runs the methods and writes a report (Markdown + JSON + PNGs) into ``out_dir``.
+"""
+
+from radiomap.registry import Registry
+
+EXPERIMENTS = Registry("experiment")
+EXPERIMENTS.register_lazy("xing2025", "radiomap.experiments.xing2025:run")
+EXPERIMENTS.register_lazy("chatelier2025", "radiomap.experiments.chatelier2025:run")
+EXPERIMENTS.register_lazy("zhao2026", "radiomap.experiments.zhao2026:run")
+
+__all__ = ["EXPERIMENTS"]

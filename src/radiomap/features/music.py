@@ -1,0 +1,162 @@
+"""MUSIC angle of departure of the dominant path per AP (seed 000 eq. 5).
+
+For AP ``b`` with a horizontal ULA, the spatial covariance over subcarriers (and symbols)
+is ``R = (1/K) sum_k h_k h_k^H`` with ``h_k in C^{N_a}``. With one dominant path the signal
+subspace is the principal eigenvector ``u_1`` and the noise subspace ``U_n`` the others, so
+for a unit-norm steering vector the MUSIC pseudo-spectrum is
+
+    S(theta) = 1 / ||U_n^H a(theta)||^2 = 1 / (1 - |u_1^H a(theta)|^2).
+
+The denominator ``D(theta) = 1 - |u_1^H a(theta)|^2`` is smooth, so it is minimised on a fine
+grid of cone angles in ``[-pi/2, pi/2]`` and refined by a parabola through the best grid point
+and its two neighbours (offset clipped to half a grid step). Steering vectors follow the
+package convention ``radiomap.scene.ula_steering`` (phase ``exp(+j 2 pi m d sin(theta) / lambda)``),
+so the estimate is the local cone angle that ``AccessPoint.cone_angle`` defines:
+``arcsin(cos(el) sin(az - orientation))``. ``local_to_global`` adds the orientation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from radiomap.errors import ParameterError
+from radiomap.features.power import check_csi
+
+_CHUNK = 4096
+
+
+def _snapshots(csi: np.ndarray) -> np.ndarray:
+    """[N, B, N_a, K(, S)] -> [N, B, N_a, K * S] (symbols are extra snapshots)."""
+    if csi.ndim == 5:
+        n, b, na, k, s = csi.shape
+        return csi.reshape(n, b, na, k * s)
+    return csi
+
+
+def principal_eigenvector(snapshots: np.ndarray) -> np.ndarray:
+    """Principal eigenvector of the sample covariance of each snapshot matrix.
+
+    Input
+    -----
+    snapshots : complex [..., N_a, K] (K snapshots of an N_a-element array)
+
+    Output
+    ------
+    complex128 [..., N_a] : unit-norm eigenvector of ``R = X X^H / K`` with the largest eigenvalue.
+    """
+    x = snapshots.astype(np.complex128, copy=False)
+    cov = np.einsum("...ik,...jk->...ij", x, x.conj()) / x.shape[-1]
+    _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
+    return vecs[..., :, -1]
+
+
+def music_peak(u1: np.ndarray, steering: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Grid search + parabolic refinement of the one-path MUSIC spectrum.
+
+    Input
+    -----
+    u1 : complex [M, N_a] unit-norm signal-subspace vectors
+    steering : complex [G, N_a] unit-norm steering vectors on ``grid``
+    grid : float [G] uniformly spaced angles (rad), increasing
+
+    Output
+    ------
+    float64 [M] : angle (rad) minimising ``D = 1 - |u1^H a|^2``, refined between grid points.
+    """
+    g = grid.shape[0]
+    step = float(grid[1] - grid[0])
+    out = np.empty(u1.shape[0], dtype=np.float64)
+    a_conj_t = steering.T.astype(np.complex128)  # [N_a, G]
+    for start in range(0, u1.shape[0], _CHUNK):
+        block = u1[start:start + _CHUNK].conj() @ a_conj_t  # [m, G] = u1^H a
+        d = 1.0 - np.abs(block) ** 2
+        idx = np.argmin(d, axis=1)
+        rows = np.arange(idx.shape[0])
+        inner = (idx > 0) & (idx < g - 1)
+        i_c = np.clip(idx, 1, g - 2)
+        dm, d0, dp = d[rows, i_c - 1], d[rows, i_c], d[rows, i_c + 1]
+        curv = dm - 2.0 * d0 + dp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            offset = np.where(curv > 0, 0.5 * (dm - dp) / curv, 0.0)
+        offset = np.where(inner, np.clip(offset, -0.5, 0.5), 0.0)
+        out[start:start + _CHUNK] = grid[idx] + offset * step
+    return out
+
+
+def music_angle_ula(csi_b: np.ndarray, steering_fn, grid_step_deg: float = 0.1) -> np.ndarray:
+    """MUSIC cone angle for one AP's CSI, given its steering function.
+
+    Input
+    -----
+    csi_b : complex [N, N_a, K] (or [N, N_a, K, S])
+    steering_fn : callable ``theta [G] -> complex [G, N_a]`` (unit-norm ULA steering)
+    grid_step_deg : grid step in degrees
+
+    Output
+    ------
+    float64 [N] : local cone angle (rad) in ``[-pi/2, pi/2]``
+    """
+    if not 0 < grid_step_deg <= 5:
+        raise ParameterError(f"grid_step_deg={grid_step_deg}; expected a step in (0, 5] degrees")
+    snaps = csi_b.reshape(csi_b.shape[0], csi_b.shape[1], -1)
+    n_grid = int(round(180.0 / grid_step_deg)) + 1
+    grid = np.linspace(-np.pi / 2, np.pi / 2, n_grid)
+    steering = np.asarray(steering_fn(grid))
+    u1 = principal_eigenvector(snaps)
+    return music_peak(u1, steering, grid)
+
+
+def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1) -> np.ndarray:
+    """Local cone angle of the dominant path per sample and AP by MUSIC.
+
+    Input
+    -----
+    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene : radiomap.scene.Scene whose APs carry horizontal ULAs (``ap.array.n == N_a``)
+    grid_step_deg : search grid step (degrees); the result is refined below it
+
+    Output
+    ------
+    float64 [N, B] : local cone angle (rad) in ``[-pi/2, pi/2]``, as ``ap.cone_angle`` defines it.
+    """
+    from radiomap.scene import ula_steering
+
+    arr = _snapshots(check_csi(csi))
+    if arr.shape[1] != len(scene.aps):
+        raise ParameterError(f"csi has {arr.shape[1]} APs, scene {scene.name!r} has {len(scene.aps)}")
+    wavelength = scene.ofdm.wavelength
+    out = np.empty(arr.shape[:2], dtype=np.float64)
+    for b, ap in enumerate(scene.aps):  # loop over APs (few), vectorised over samples
+        n, spacing = _ula_geometry(ap, wavelength)
+        if n != arr.shape[2]:
+            raise ParameterError(f"AP {ap.name!r} has {n} antennas, csi has {arr.shape[2]}")
+        out[:, b] = music_angle_ula(
+            arr[:, b], lambda th, n=n, d=spacing: ula_steering(th, n, d, wavelength), grid_step_deg
+        )
+    return out
+
+
+def _ula_geometry(ap, wavelength: float) -> tuple[int, float]:
+    """(number of elements, spacing in metres) of an AP's horizontal ULA."""
+    array = ap.array
+    if not hasattr(array, "spacing") or hasattr(array, "n_v"):
+        raise ParameterError(f"AP {ap.name!r}: MUSIC angle needs a ULA, got {type(array).__name__}")
+    spacing = array.spacing if array.spacing is not None else wavelength / 2
+    return int(array.n), float(spacing)
+
+
+def local_to_global(theta_local: np.ndarray, scene) -> np.ndarray:
+    """Global angle ``theta_local + orientation_b`` wrapped to ``(-pi, pi]``.
+
+    Input
+    -----
+    theta_local : float [N, B] local cone angles (rad)
+    scene : Scene with B APs
+
+    Output
+    ------
+    float64 [N, B] : global angle (rad); exact for users in the AP's horizontal plane.
+    """
+    orient = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)
+    g = np.asarray(theta_local, dtype=np.float64) + orient
+    return np.angle(np.exp(1j * g))

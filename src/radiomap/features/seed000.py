@@ -1,0 +1,61 @@
+"""The feature vector of seed 000: power, MUSIC angle and delay per AP.
+
+``seed000_features`` returns the three per-AP features; ``feature_matrix`` stacks them as
+``[power_1..B, angle_1..B, delay_1..B]`` for fingerprinting methods. The default delay feature
+is the frequency selectivity (see ``radiomap.features.delay`` for why).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from radiomap.errors import ParameterError
+from radiomap.features.delay import frequency_selectivity, rms_delay_spread
+from radiomap.features.music import music_angle
+from radiomap.features.power import check_csi, rss_db
+
+DELAY_FEATURES = ("selectivity", "rms")
+FEATURE_ORDER = ("power", "angle", "delay")
+
+
+def seed000_features(csi: np.ndarray, scene, delay: str = "selectivity",
+                     grid_step_deg: float = 0.1) -> dict[str, np.ndarray]:
+    """Power (dB), MUSIC cone angle (rad) and delay feature per sample and AP.
+
+    Input
+    -----
+    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene : radiomap.scene.Scene (AP arrays, orientation, OFDM bandwidth)
+    delay : "selectivity" (``var_k p_k / mean_k^2 p_k``, dimensionless) or "rms" (RMS delay spread, s)
+    grid_step_deg : MUSIC grid step (degrees)
+
+    Output
+    ------
+    dict with "power" float64 [N, B] (dB), "angle" float64 [N, B] (rad, local cone angle),
+    "delay" float64 [N, B].
+    """
+    if delay not in DELAY_FEATURES:
+        raise ParameterError(f"delay={delay!r}; expected one of {DELAY_FEATURES}")
+    arr = check_csi(csi)
+    if delay == "selectivity":
+        d = frequency_selectivity(arr)
+    else:
+        d = rms_delay_spread(arr, scene.ofdm.bandwidth_hz)
+    return {"power": rss_db(arr), "angle": music_angle(arr, scene, grid_step_deg), "delay": d}
+
+
+def feature_matrix(csi: np.ndarray, scene, delay: str = "selectivity",
+                   grid_step_deg: float = 0.1) -> np.ndarray:
+    """Seed 000 features stacked per sample.
+
+    Input
+    -----
+    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene, delay, grid_step_deg : as in ``seed000_features``
+
+    Output
+    ------
+    float64 [N, 3 B] : columns ``[power_1..B (dB), angle_1..B (rad), delay_1..B]``.
+    """
+    f = seed000_features(csi, scene, delay=delay, grid_step_deg=grid_step_deg)
+    return np.concatenate([f[name] for name in FEATURE_ORDER], axis=1)

@@ -1,0 +1,169 @@
+"""Alternating optimisation of the joint log-likelihood (SPEC §2.4, seed 000 section III).
+
+One iteration: (P3) trajectory by the exact second-order Viterbi; (P2.1-P2.3) region maps by an
+exact minimum cut and propagation parameters by WLS / EM, alternated ``inner`` times; (P2-mob)
+Gauss-Markov parameters by MLE. Every sub-step maximises the objective over its block (or is
+rejected if rounding made it worse), so the logged objective never decreases. Several
+initialisations (heuristic tracks and random parameters) are run; the best objective is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from radiomap.errors import ParameterError
+from radiomap.localize.hmm.likelihood import HMMModel, emission_components, emission_table, joint_loglik
+from radiomap.localize.hmm.mobility import fit_mobility, transition_table
+from radiomap.localize.hmm.propagation import default_params, fit_params
+from radiomap.localize.hmm.regions import map_all_regions
+from radiomap.localize.hmm.viterbi import viterbi2
+
+
+@dataclass
+class FitResult:
+    """Outcome of ``fit_hmm``.
+
+    cells : int64 [T] recovered cell path; model : the fitted HMMModel; objective : its value;
+    history : per-iteration records ``{"init", "iteration", "total", "emission", "mobility",
+    "spatial", "time_s"}`` of every initialisation; best_init : name of the winning start.
+    """
+
+    cells: np.ndarray
+    model: HMMModel
+    objective: float
+    history: list[dict] = field(default_factory=list)
+    best_init: str = ""
+
+
+def region_data(z: np.ndarray, cells: np.ndarray, model: HMMModel) -> np.ndarray:
+    """Sum over the samples in each cell of ``log p(z | LOS) - log p(z | NLOS)``: ``[G, B]``."""
+    comp = emission_components(z, cells, model)
+    llr = comp[..., 1] - comp[..., 0]
+    out = np.zeros((model.graph.n_cells, llr.shape[1]))
+    np.add.at(out, np.asarray(cells, dtype=np.int64), llr)
+    return out
+
+
+def _propagation_step(z, cells, model: HMMModel, inner: int) -> HMMModel:
+    """Alternate region MAP and parameter MLE ``inner`` times; each accepted only if not worse."""
+    cur = joint_loglik(z, cells, model)["total"]
+    for _ in range(inner):
+        regions = map_all_regions(region_data(z, cells, model), model.graph.pairs, model.shadows, model.prior)
+        cand = replace(model, regions=regions)
+        val = joint_loglik(z, cells, cand)["total"]
+        if val >= cur - 1e-9 * abs(cur):
+            model, cur = cand, max(val, cur)
+        c = np.asarray(cells)
+        params = fit_params(z, model.logd[c], model.phi[c], model.regions[c], model.params,
+                            fit_delay=model.features[2])
+        cand = replace(model, params=params)
+        val = joint_loglik(z, cells, cand)["total"]
+        if val >= cur - 1e-9 * abs(cur):
+            model, cur = cand, max(val, cur)
+    return model
+
+
+def _mobility_step(z, cells, model: HMMModel) -> HMMModel:
+    cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt))
+    if joint_loglik(z, cells, cand)["total"] >= joint_loglik(z, cells, model)["total"]:
+        return cand
+    return model
+
+
+def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: float = 1e-4, inner: int = 2,
+                    fix_propagation: bool = False, device=None, label: str = "", bar=None
+                    ) -> tuple[np.ndarray, HMMModel, list[dict]]:
+    """Alternating maximisation from ``model``; stops when the relative gain is below ``tol``.
+
+    Input: ``z [T, B, 3]`` features; ``model`` the starting HMMModel.
+    Output: ``(cells [T], model, history)``.
+    """
+    history: list[dict] = []
+    prev = -np.inf
+    cells = None
+    t0 = time.perf_counter()
+    for it in range(max_iter):
+        emis = emission_table(z, model)
+        trans = transition_table(model.graph.offsets, model.graph.delta, model.dt, model.mobility)
+        cells, _ = viterbi2(emis, trans, model.graph.prv, device=device)
+        if not fix_propagation:
+            model = _propagation_step(z, cells, model, inner)
+        model = _mobility_step(z, cells, model)
+        rec = joint_loglik(z, cells, model)
+        history.append({"init": label, "iteration": it, **rec, "time_s": time.perf_counter() - t0})
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{label} J={rec['total']:.1f}")
+        if np.isfinite(prev) and rec["total"] - prev <= tol * abs(prev):
+            break
+        prev = rec["total"]
+    if bar is not None:
+        bar.update(max_iter - 1 - it)
+    return cells, model, history
+
+
+def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner: int = 2) -> HMMModel:
+    """Initial regions and propagation parameters from a rough position track ``[T, 2]`` (m)."""
+    cells = model.graph.nearest(track_xy)
+    for _ in range(inner):
+        regions = map_all_regions(region_data(z, cells, model), model.graph.pairs, model.shadows, model.prior)
+        model = replace(model, regions=regions)
+        c = cells
+        model = replace(model, params=fit_params(z, model.logd[c], model.phi[c], model.regions[c], model.params,
+                                                 fit_delay=model.features[2]))
+    return model
+
+
+def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | None = None, n_random: int = 1,
+            seed: int = 0, max_iter: int = 10, tol: float = 1e-4, inner: int = 2, fix_propagation: bool = False,
+            device=None, progress: bool = True) -> FitResult:
+    """Multi-start alternating optimisation; keeps the start with the best final objective.
+
+    Input
+    -----
+    z : [T, B, 3] features of the time-ordered sequence (power dB, angle rad, delay feature)
+    model : starting HMMModel (its params/regions/mobility are the defaults of every start)
+    tracks : heuristic starting tracks ``{name: [T, 2]}`` (m), e.g. AoA and WCL
+    n_random : number of starts from random propagation parameters and all-LOS maps
+    fix_propagation : keep params and regions fixed (GMA: only trajectory and mobility)
+
+    Output
+    ------
+    FitResult
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 3 or z.shape[2] != 3 or z.shape[1] != model.logd.shape[1]:
+        raise ParameterError(f"features must be [T, B={model.logd.shape[1]}, 3], got {z.shape}")
+    if len(z) < 4:
+        raise ParameterError(f"need at least 4 time slots to fit the HMM, got {len(z)}")
+    if not np.isfinite(z).all():
+        raise ParameterError("features contain NaN or Inf")
+    rng = np.random.default_rng(seed)
+    starts: list[tuple[str, HMMModel]] = []
+    if fix_propagation:
+        starts.append(("given", model))
+    else:
+        for name, track in (tracks or {}).items():
+            starts.append((name, start_from_track(z, track, model, inner)))
+        for k in range(n_random):
+            starts.append((f"random{k}", replace(model, params=default_params(model.logd.shape[1], rng=rng),
+                                                 regions=np.ones_like(model.regions, dtype=bool))))
+    if not starts:
+        raise ParameterError("no initialisation: give heuristic tracks or n_random >= 1")
+    best: FitResult | None = None
+    history: list[dict] = []
+    with tqdm(total=len(starts) * max_iter, desc="hmm fit", disable=not progress, leave=False) as bar:
+        for name, start in starts:
+            cells, fitted, hist = run_alternating(z, start, max_iter=max_iter, tol=tol, inner=inner,
+                                                  fix_propagation=fix_propagation, device=device, label=name,
+                                                  bar=bar)
+            history.extend(hist)
+            val = hist[-1]["total"]
+            if best is None or val > best.objective:
+                best = FitResult(cells=cells, model=fitted, objective=val, best_init=name)
+    best.history = history
+    return best

@@ -1,0 +1,104 @@
+"""The joint log-likelihood of SPEC §2.3 (seed 000 eq. 9-10), one function for tests and optimiser.
+
+``J(X, Theta, S, mobility) = sum_t log p(z_t | x_t; Theta, S) + sum_t log p(x_{t+1} | x_t, x_{t-1})
++ log p(S)``, with ``x_t`` grid cells, ``p(z_t | x_t)`` the product over APs of the region-conditional
+models of ``propagation``, the Gauss-Markov transition of ``mobility`` and the spatial prior of
+``regions``. ``emission_table`` evaluates the first term for every (slot, cell) pair for the Viterbi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from radiomap.localize.hmm.grid import CellGraph
+from radiomap.localize.hmm.mobility import MobilityParams, mobility_loglik
+from radiomap.localize.hmm.propagation import PropagationParams, component_loglik
+from radiomap.localize.hmm.regions import SpatialPrior, spatial_term
+
+
+@dataclass(eq=False)
+class HMMModel:
+    """Everything the objective depends on except the trajectory.
+
+    graph : CellGraph (G cells); logd, phi : [G, B] log10 distance and cone angle of each cell to
+    each AP; params : PropagationParams; regions : bool [G, B] (True = LOS); mobility :
+    MobilityParams; dt : slot (s); prior : SpatialPrior; shadows : per-AP (parent, child) pairs;
+    features : which of (power, angle, delay) enter the emission.
+    """
+
+    graph: CellGraph
+    logd: np.ndarray
+    phi: np.ndarray
+    params: PropagationParams
+    regions: np.ndarray
+    mobility: MobilityParams
+    dt: float
+    prior: SpatialPrior
+    shadows: list[np.ndarray]
+    features: tuple[bool, bool, bool] = (True, True, True)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def lattice_xy(self) -> np.ndarray:
+        """Cell centres rebuilt from the lattice indices ``[G, 2]`` (exact pitch multiples, m)."""
+        return self.graph.xy.min(axis=0) + (self.graph.ij - self.graph.ij.min(axis=0)) * self.graph.delta
+
+
+def cell_geometry(xyz: np.ndarray, aps) -> tuple[np.ndarray, np.ndarray]:
+    """log10 distance and cone angle from each AP: ``([N, B], [N, B])``.
+
+    Input: ``xyz [N, 3]`` points (m); ``aps`` sequence of ``AccessPoint``.
+    """
+    xyz = np.asarray(xyz, dtype=np.float64)
+    pos = np.array([ap.position for ap in aps], dtype=np.float64)
+    d = np.linalg.norm(xyz[:, None, :] - pos[None], axis=-1)
+    phi = np.stack([ap.cone_angle(xyz) for ap in aps], axis=-1)
+    return np.log10(np.maximum(d, 0.1)), phi
+
+
+def select_region(comp: np.ndarray, los: np.ndarray) -> np.ndarray:
+    """Pick ``comp[..., b, los]`` from ``comp [..., B, 2]`` with ``los [..., B]`` bool: ``[..., B]``."""
+    return np.where(np.asarray(los), comp[..., 1], comp[..., 0])
+
+
+def emission_table(z: np.ndarray, model: HMMModel, *, chunk: int = 64, soft: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """``log p(z_t | cell g)`` for every slot and cell: float64 ``[T, G]``.
+
+    Input: ``z [T, B, 3]`` features. With ``soft [G, B]`` (LOS probability) the two regions are
+    mixed instead of selected by ``model.regions``.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty((len(z), model.graph.n_cells))
+    for a in range(0, len(z), chunk):
+        comp = component_loglik(z[a:a + chunk, None], model.logd[None], model.phi[None], model.params,
+                                model.features)
+        if soft is None:
+            out[a:a + chunk] = select_region(comp, model.regions[None]).sum(-1)
+        else:
+            p = np.clip(soft, 1e-6, 1 - 1e-6)[None]
+            out[a:a + chunk] = np.logaddexp(comp[..., 1] + np.log(p), comp[..., 0] + np.log1p(-p)).sum(-1)
+    return out
+
+
+def emission_components(z: np.ndarray, cells: np.ndarray, model: HMMModel) -> np.ndarray:
+    """Per-AP, per-region log-likelihoods along a cell path: ``[T, B, 2]``."""
+    c = np.asarray(cells, dtype=np.int64)
+    return component_loglik(z, model.logd[c], model.phi[c], model.params, model.features)
+
+
+def joint_loglik(z: np.ndarray, cells: np.ndarray, model: HMMModel) -> dict[str, float]:
+    """The objective (eq. 10) of a cell path ``cells [T]`` given features ``z [T, B, 3]``.
+
+    Output: ``{"total", "emission", "mobility", "spatial"}`` (nats).
+    """
+    c = np.asarray(cells, dtype=np.int64)
+    emis = float(select_region(emission_components(z, c, model), model.regions[c]).sum())
+    mob = mobility_loglik(model.lattice_xy[c], model.dt, model.mobility)
+    moves = model.graph.moves(c)
+    if (moves < 0).any():
+        mob = -np.inf
+    spat = spatial_term(model.regions, model.graph.pairs, model.shadows, model.prior)
+    return {"total": emis + mob + spat, "emission": emis, "mobility": mob, "spatial": spat}

@@ -1,0 +1,106 @@
+"""Gauss-Markov mobility on the grid: transition log-probabilities and their MLE (SPEC §1.6, §2.3).
+
+Per axis, ``v_t = alpha v_{t-1} + (1 - alpha) v_bar + s w_t`` with ``w_t ~ N(0, 1)`` and the
+innovation standard deviation ``s = sqrt(1 - alpha^2) sigma_v``; the velocity of a move between
+cells is ``v = delta * d_ij / dt``. The log-density of a move given the previous one is the
+Gaussian density of the position ``x_{t+1} = x_t + dt v_t`` (a ``-2 log dt`` Jacobian per slot),
+the same expression in the transition table of the Viterbi and in the MLE, so both maximise
+one objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from radiomap.errors import ParameterError
+
+MIN_INNOVATION_STD = 0.05
+"""Floor on ``s`` (m/s), keeps the objective bounded on a lattice where moves repeat exactly."""
+
+
+@dataclass(frozen=True)
+class MobilityParams:
+    """Gauss-Markov parameters.
+
+    alpha : memory in [0, 1); mean_velocity : [2] (m/s); innovation_std : ``s`` (m/s).
+    """
+
+    alpha: float
+    mean_velocity: tuple[float, float]
+    innovation_std: float
+
+    @property
+    def sigma_v(self) -> float:
+        """Stationary velocity standard deviation ``s / sqrt(1 - alpha^2)`` (m/s)."""
+        return self.innovation_std / np.sqrt(max(1.0 - self.alpha ** 2, 1e-12))
+
+    @staticmethod
+    def from_sigma(alpha: float, sigma_v: float, mean_velocity=(0.0, 0.0)) -> MobilityParams:
+        """Build from the stationary ``sigma_v`` of SPEC eq. 8."""
+        if not 0.0 <= alpha < 1.0 or sigma_v <= 0:
+            raise ParameterError(f"need 0 <= alpha < 1 and sigma_v > 0, got alpha={alpha}, sigma_v={sigma_v}")
+        s = max(np.sqrt(1.0 - alpha ** 2) * sigma_v, MIN_INNOVATION_STD)
+        return MobilityParams(float(alpha), (float(mean_velocity[0]), float(mean_velocity[1])), float(s))
+
+    def scaled(self, factor: float) -> MobilityParams:
+        """Same alpha, ``sigma_v`` and mean velocity multiplied by ``factor``."""
+        return MobilityParams(self.alpha, (self.mean_velocity[0] * factor, self.mean_velocity[1] * factor),
+                              max(self.innovation_std * factor, MIN_INNOVATION_STD))
+
+    def to_dict(self) -> dict:
+        return {"alpha": self.alpha, "mean_velocity": list(self.mean_velocity),
+                "innovation_std": self.innovation_std, "sigma_v": self.sigma_v}
+
+
+def move_loglik(v_prev: np.ndarray, v_next: np.ndarray, params: MobilityParams, dt: float) -> np.ndarray:
+    """Log-density of position moves given the previous velocity.
+
+    Input: ``v_prev, v_next [..., 2]`` velocities (m/s); ``dt`` slot (s).
+    Output: ``[...]`` log-density of ``x_{t+1}`` (per m^2).
+    """
+    mean = params.alpha * v_prev + (1.0 - params.alpha) * np.asarray(params.mean_velocity)
+    s2 = params.innovation_std ** 2
+    r2 = ((v_next - mean) ** 2).sum(-1)
+    return -0.5 * r2 / s2 - np.log(2.0 * np.pi * s2) - 2.0 * np.log(dt)
+
+
+def transition_table(offsets: np.ndarray, delta: float, dt: float, params: MobilityParams) -> np.ndarray:
+    """``trans[r, r']`` log-density of move ``r'`` after move ``r``: float64 [R, R].
+
+    Input: ``offsets [R, 2]`` lattice moves, ``delta`` pitch (m), ``dt`` slot (s).
+    """
+    v = np.asarray(offsets, dtype=np.float64) * delta / dt
+    return move_loglik(v[:, None, :], v[None, :, :], params, dt)
+
+
+def mobility_loglik(xy: np.ndarray, dt: float, params: MobilityParams) -> float:
+    """Total transition log-density of a trajectory ``xy [T, 2]`` (m): sum over ``t = 1..T-2``."""
+    v = np.diff(np.asarray(xy, dtype=np.float64), axis=0) / dt
+    if len(v) < 2:
+        return 0.0
+    return float(move_loglik(v[:-1], v[1:], params, dt).sum())
+
+
+def fit_mobility(xy: np.ndarray, dt: float) -> MobilityParams:
+    """Maximum-likelihood Gauss-Markov parameters of a trajectory ``xy [T, 2]`` (m).
+
+    The model is the regression ``v_t = alpha v_{t-1} + c + s w_t`` (``c = (1 - alpha) v_bar`` per axis,
+    ``alpha`` shared): least squares for ``(alpha, c)`` with ``alpha`` clipped to ``[0, 0.999]`` (the
+    profile likelihood is quadratic in ``alpha``, so clipping gives the constrained optimum), then
+    ``s^2`` = mean squared residual per axis (floored at ``MIN_INNOVATION_STD``).
+    """
+    v = np.diff(np.asarray(xy, dtype=np.float64)[:, :2], axis=0) / dt
+    if len(v) < 3:
+        raise ParameterError(f"need at least 4 positions to fit mobility, got {len(v) + 1}")
+    a, b = v[:-1], v[1:]
+    ac, bc = a - a.mean(0), b - b.mean(0)
+    den = float((ac ** 2).sum())
+    alpha = float((ac * bc).sum() / den) if den > 0 else 0.0
+    alpha = float(np.clip(alpha, 0.0, 0.999))
+    c = b.mean(0) - alpha * a.mean(0)
+    res = b - alpha * a - c
+    s = max(float(np.sqrt((res ** 2).sum(-1).mean() / 2.0)), MIN_INNOVATION_STD)
+    vbar = c / (1.0 - alpha)
+    return MobilityParams(alpha, (float(vbar[0]), float(vbar[1])), s)

@@ -1,0 +1,145 @@
+"""Second-order Viterbi over grid cells with sparse reachable transitions.
+
+The hidden state at slot ``t`` is the pair ``(x_{t-1}, x_t)``, written ``(g, r)`` with ``g = x_t``
+and ``r`` the index of the move ``x_t - x_{t-1}`` among the ``R`` reachable offsets. The score of
+a cell path ``x_0..x_{T-1}`` is
+
+    sum_t E[t, x_t] + init[r_1] + sum_{t=1}^{T-2} trans[r_t, r_{t+1}]
+
+so the transition log-probability depends only on consecutive moves (a Gauss-Markov velocity
+model is translation invariant). The recursion is a (max, +) product of the ``[G, R]`` score
+table with ``trans [R, R]`` followed by a gather through ``prv``: ``O(T G R^2)`` time,
+``O(T G R)`` bytes of back-pointers (uint8). Torch is used so that the same code runs on a GPU
+when one is present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from radiomap.errors import ParameterError
+
+_CHUNK = 1 << 22  # max elements of one [rows, R, R] block
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: np.ndarray | None = None,
+             device: str | torch.device | None = None, dtype: torch.dtype = torch.float64
+             ) -> tuple[np.ndarray, float]:
+    """Exact MAP cell path of the second-order chain.
+
+    Input
+    -----
+    emission : float [T, G]
+        Log-likelihood of the observation at slot ``t`` in cell ``g``.
+    trans : float [R, R]
+        ``trans[r, r']`` log-probability of move ``r'`` after move ``r``.
+    prv : int [G, R]
+        Cell ``g - offsets[r]``, ``-1`` where not walkable (``CellGraph.prv``).
+    init : float [R], optional
+        Log-prior of the first move; zero by default.
+    device : torch device; default CUDA when present, else CPU.
+    dtype : torch float dtype of the score tables.
+
+    Output
+    ------
+    path : int64 [T]
+        Cell indices of the MAP path.
+    score : float
+        Its score (the objective above).
+    """
+    e = np.asarray(emission)
+    prv = np.asarray(prv, dtype=np.int64)
+    trans = np.asarray(trans, dtype=np.float64)
+    if e.ndim != 2:
+        raise ParameterError(f"emission must be [T, G], got shape {e.shape}")
+    n_t, n_g = e.shape
+    n_r = trans.shape[0]
+    if trans.shape != (n_r, n_r) or prv.shape != (n_g, n_r):
+        raise ParameterError(f"trans {trans.shape} / prv {prv.shape} do not match G={n_g}, R={n_r}")
+    if n_r > 255:
+        raise ParameterError(f"at most 255 reachable offsets are supported, got {n_r}")
+    if n_t == 0:
+        return np.zeros(0, dtype=np.int64), 0.0
+    if n_t == 1:
+        g = int(np.argmax(e[0]))
+        return np.array([g]), float(e[0, g])
+    dev = torch.device(device) if device is not None else default_device()
+    neg = torch.tensor(-torch.inf, dtype=dtype, device=dev)
+    em = torch.as_tensor(e, dtype=dtype, device=dev)
+    tr = torch.as_tensor(trans, dtype=dtype, device=dev)
+    valid = torch.as_tensor(prv >= 0, device=dev)
+    r_idx = torch.arange(n_r, device=dev)
+    # flat gather index into a [G*R + 1] table whose last entry is the -inf sentinel
+    gather = torch.where(valid, torch.as_tensor(np.maximum(prv, 0), device=dev) * n_r + r_idx[None],
+                         torch.tensor(n_g * n_r, device=dev))
+    init_t = torch.zeros(n_r, dtype=dtype, device=dev) if init is None else torch.as_tensor(
+        np.asarray(init, dtype=np.float64), dtype=dtype, device=dev)
+    prv_t = torch.as_tensor(np.maximum(prv, 0), device=dev)
+    delta = torch.where(valid, em[1][:, None] + em[0][prv_t] + init_t[None], neg)
+    offset = 0.0
+    bp = torch.zeros((n_t, n_g, n_r), dtype=torch.uint8, device=dev)
+    rows = max(1, _CHUNK // (n_r * n_r))
+    for t in range(1, n_t - 1):
+        top = delta.max()
+        if not torch.isfinite(top):
+            raise ParameterError(f"no feasible path reaches slot {t}: every cell has -inf score")
+        delta = delta - top
+        offset += float(top)
+        best = torch.empty((n_g, n_r), dtype=dtype, device=dev)
+        arg = torch.empty((n_g, n_r), dtype=torch.int64, device=dev)
+        for a in range(0, n_g, rows):
+            cand = delta[a:a + rows, :, None] + tr[None]
+            best[a:a + rows], arg[a:a + rows] = cand.max(dim=1)
+        best_ext = torch.cat([best.reshape(-1), neg[None]])
+        arg_ext = torch.cat([arg.reshape(-1), torch.zeros(1, dtype=torch.int64, device=dev)])
+        delta = best_ext[gather] + em[t + 1][:, None]
+        bp[t + 1] = arg_ext[gather].to(torch.uint8)
+    flat = int(torch.argmax(delta))
+    score = float(delta.reshape(-1)[flat]) + offset
+    if not np.isfinite(score):
+        raise ParameterError("no feasible path: every cell sequence violates the reachability constraint")
+    g, r = divmod(flat, n_r)
+    bp_np = bp.cpu().numpy()
+    path = np.empty(n_t, dtype=np.int64)
+    path[-1] = g
+    for t in range(n_t - 1, 1, -1):
+        g_prev = prv[g, r]
+        r = int(bp_np[t, g, r])
+        g = g_prev
+        path[t - 1] = g
+    path[0] = prv[g, r]
+    return path, score
+
+
+def path_score(path: np.ndarray, emission: np.ndarray, trans: np.ndarray, moves: np.ndarray,
+               init: np.ndarray | None = None) -> float:
+    """Score of a given cell path under the objective of ``viterbi2``.
+
+    Input
+    -----
+    path : int [T] cell indices
+    emission : float [T, G]
+    trans : float [R, R]
+    moves : int [T-1] offset index of each move ``x_t - x_{t-1}`` (``CellGraph.moves``), -1 if unreachable
+    init : float [R], optional
+
+    Output
+    ------
+    float : the score; ``-inf`` if a move is not reachable.
+    """
+    path = np.asarray(path, dtype=np.int64)
+    moves = np.asarray(moves, dtype=np.int64)
+    s = float(np.asarray(emission)[np.arange(len(path)), path].sum())
+    if len(path) < 2:
+        return s
+    if (moves < 0).any():
+        return -np.inf
+    if init is not None:
+        s += float(np.asarray(init)[moves[0]])
+    return s + float(np.asarray(trans)[moves[:-1], moves[1:]].sum())

@@ -1,0 +1,82 @@
+"""Baselines of seed 002 on the same fingerprints: WKNN on the TBF (``wknn-tbf``), 2-D CNN
+(``cnn2d``) and 3-D CNN (``cnn3d``) regressors. The continuous-CSI orientation baseline is
+:func:`radiomap.localize.loanet.direction.continuous_csi_direction`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from radiomap.errors import ParameterError
+from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.loanet.cnn import CNN2DNet, CNN3DNet
+from radiomap.localize.loanet.inputs import tbf_features
+from radiomap.localize.loanet.regressor import TorchTBFRegressor
+
+
+@LOCALIZERS.register("wknn-tbf")
+class TBFWKNN(Localizer):
+    """Weighted k-nearest neighbours, Euclidean distance between peak-normalised angle-delay TBF
+    images ``X_AD`` (the Doppler axis aggregated, as for the networks); weights ``1 / (d + eps)``.
+
+    Distances are computed in blocks as ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product per block).
+    """
+
+    name = "wknn-tbf"
+
+    def __init__(self, k: int = 4, n_taps: int | None = None, eps: float = 1e-9):
+        self.k = k
+        self.n_taps = n_taps
+        self.eps = eps
+
+    def _fit(self, train) -> None:
+        if self.k < 1:
+            raise ParameterError(f"wknn-tbf: k = {self.k}, expected >= 1")
+        x = tbf_features(train, n_taps=self.n_taps)["x_ad"]
+        self.n_taps_ = int(x.shape[-1])
+        self.db_ = x.reshape(len(x), -1).astype(np.float32)
+        self.pos_ = np.asarray(train.positions, dtype=np.float64)
+
+    def _predict(self, ds) -> np.ndarray:
+        q = tbf_features(ds, n_taps=self.n_taps_)["x_ad"].reshape(ds.n_samples, -1).astype(np.float32)
+        k = min(self.k, len(self.db_))
+        db2 = (self.db_ ** 2).sum(1)
+        out = np.empty((len(q), 3))
+        for s in range(0, len(q), 1024):
+            b = q[s:s + 1024]
+            d2 = np.maximum((b ** 2).sum(1)[:, None] + db2[None] - 2.0 * b @ self.db_.T, 0.0)
+            idx = np.argpartition(d2, k - 1, axis=1)[:, :k]
+            w = 1.0 / (np.sqrt(np.take_along_axis(d2, idx, 1)) + self.eps)
+            out[s:s + 1024] = (w[..., None] * self.pos_[idx]).sum(1) / w.sum(1, keepdims=True)
+        return out
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        return {"db": self.db_, "pos": self.pos_}, {"n_taps": self.n_taps_}
+
+    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.db_, self.pos_, self.n_taps_ = arrays["db"], arrays["pos"], int(meta["n_taps"])
+
+
+@LOCALIZERS.register("cnn2d")
+class CNN2D(TorchTBFRegressor):
+    """2-D CNN regressor on ``X_AD`` as a one-channel ``[A, G]`` image."""
+
+    name = "cnn2d"
+
+    def _build(self, n_beams: int, n_taps: int) -> torch.nn.Module:
+        return CNN2DNet(self.preset_.cnn)
+
+
+@LOCALIZERS.register("cnn3d")
+class CNN3D(TorchTBFRegressor):
+    """3-D CNN regressor on ``X_AD`` as a ``[n_h, n_v, G]`` volume (UPA shape from the scene)."""
+
+    name = "cnn3d"
+
+    def _build(self, n_beams: int, n_taps: int) -> torch.nn.Module:
+        n_h, n_v = getattr(self, "array_shape_", (n_beams, 1))
+        if n_h * n_v != n_beams:
+            raise ParameterError(f"cnn3d: array {n_h}x{n_v} does not match {n_beams} angle beams")
+        return CNN3DNet(self.preset_.cnn, n_h, n_v)

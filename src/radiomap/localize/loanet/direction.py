@@ -1,0 +1,128 @@
+"""Motion direction: class conventions, the Fusion-TDC classifier wrapper and the continuous-CSI
+baseline (direction of the change between two position estimates one frame apart).
+
+Class ``c`` of ``C`` is the heading ``c * 2 pi / C`` (rad, counter-clockwise from +x); a heading
+belongs to the nearest class centre (sector of width ``2 pi / C`` centred on it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.numpy import load_file, save_file
+
+from radiomap.errors import DataError, NotFittedError
+from radiomap.localize.loanet.config import TDCConfig, TrainConfig
+from radiomap.localize.loanet.fusion_tdc import build_tdc, tdc_loss
+from radiomap.localize.loanet.training import predict_batched, train_model
+
+
+def heading_to_class(velocity: np.ndarray, n_classes: int = 16) -> np.ndarray:
+    """Direction class of horizontal velocities. Input ``[N, 2|3]`` (m/s). Output ``int64 [N]``."""
+    v = np.asarray(velocity, dtype=np.float64)
+    ang = np.arctan2(v[:, 1], v[:, 0])
+    return np.round(ang / (2 * np.pi / n_classes)).astype(np.int64) % n_classes
+
+
+def class_to_heading(classes: np.ndarray, n_classes: int = 16) -> np.ndarray:
+    """Heading (rad) of class centres. Input ``int [N]``. Output ``[N]``."""
+    return np.asarray(classes) * (2 * np.pi / n_classes)
+
+
+def continuous_csi_direction(pos_first: np.ndarray, pos_second: np.ndarray, n_classes: int = 16
+                             ) -> np.ndarray:
+    """Continuous-CSI baseline: class of the displacement ``pos_second - pos_first`` (``[N, 3]`` each)."""
+    return heading_to_class(np.asarray(pos_second) - np.asarray(pos_first), n_classes)
+
+
+def doppler_input(x_d: np.ndarray, log: bool) -> np.ndarray:
+    """Network input from the peak-normalised Doppler profile ``[N, T]``: optionally
+    ``(log10(max(x, 1e-8)) + 8) / 8`` in ``[0, 1]``, which spreads the side-lobe levels
+    that carry the sub-bin Doppler information. Output float32."""
+    x = np.asarray(x_d, dtype=np.float32)
+    if log:
+        x = (np.log10(np.maximum(x, 1e-8)) + 8.0) / 8.0
+    return x.astype(np.float32)
+
+
+class DirectionClassifier:
+    """Fusion-TDC trained on (Doppler profile, coordinates) -> direction class.
+
+    ``fit(x_d [N, T], xyz [N, 3], classes [N])``; ``predict(x_d, xyz) -> int64 [N]``;
+    ``predict_proba``; ``save(dir)`` / ``load(dir)`` with safetensors + JSON.
+    """
+
+    def __init__(self, cfg: TDCConfig, train_cfg: TrainConfig, *, seed: int = 0, device: str = "cpu",
+                 checkpoint_dir: str | None = None, progress: bool = False):
+        self.cfg = cfg
+        self.train_cfg = train_cfg
+        self.seed = seed
+        self.device = device
+        self.checkpoint_dir = checkpoint_dir
+        self.progress = progress
+
+    def fit(self, x_d: np.ndarray, xyz: np.ndarray, classes: np.ndarray) -> DirectionClassifier:
+        torch.manual_seed(self.seed)
+        xyz = np.asarray(xyz, dtype=np.float64)
+        self.mean_, self.std_ = xyz.mean(0), np.maximum(xyz.std(0), 1e-3)
+        self.n_doppler_ = int(x_d.shape[1])
+        self.model_ = build_tdc(self.cfg, self.n_doppler_)
+        data = {"d": torch.from_numpy(doppler_input(x_d, self.cfg.log_doppler)),
+                "c": torch.from_numpy(self._norm(xyz)),
+                "y": torch.from_numpy(np.asarray(classes, dtype=np.int64))}
+        cfg = self.cfg
+
+        def loss_fn(model, b):
+            return tdc_loss(model(b["d"], b["c"]), b["y"], cfg)
+
+        self.train_info_ = train_model(self.model_, loss_fn, data, self.train_cfg, seed=self.seed,
+                                       device=self.device, checkpoint_dir=self.checkpoint_dir,
+                                       progress=self.progress, desc="fusion-tdc")
+        return self
+
+    def _norm(self, xyz: np.ndarray) -> np.ndarray:
+        return ((np.asarray(xyz, dtype=np.float64) - self.mean_) / self.std_).astype(np.float32)
+
+    def predict_proba(self, x_d: np.ndarray, xyz: np.ndarray) -> np.ndarray:
+        """Class probabilities ``[N, C]``."""
+        if not hasattr(self, "model_"):
+            raise NotFittedError("DirectionClassifier is not fitted; call fit() first")
+        self.model_.eval()
+        d = torch.from_numpy(doppler_input(x_d, self.cfg.log_doppler))
+        logits = predict_batched(self.model_, [d, torch.from_numpy(self._norm(xyz))], device=self.device)
+        return torch.softmax(logits, -1).numpy()
+
+    def predict(self, x_d: np.ndarray, xyz: np.ndarray) -> np.ndarray:
+        """Direction classes ``int64 [N]``."""
+        return self.predict_proba(x_d, xyz).argmax(-1)
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        arrays.update(mean=self.mean_, std=self.std_)
+        save_file(arrays, str(directory / "tdc.safetensors"))
+        meta = {"n_doppler": self.n_doppler_, "cfg": self.cfg.__dict__, "seed": self.seed}
+        (directory / "tdc.json").write_text(json.dumps(meta))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, train_cfg: TrainConfig | None = None) -> DirectionClassifier:
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / "tdc.json").read_text())
+            arrays = load_file(str(directory / "tdc.safetensors"))
+        except Exception as exc:
+            raise DataError(f"{directory}: cannot read saved Fusion-TDC: {exc}") from exc
+        obj = cls(TDCConfig(**meta["cfg"]), train_cfg or TrainConfig(), seed=meta["seed"])
+        obj.n_doppler_ = int(meta["n_doppler"])
+        obj.mean_, obj.std_ = arrays["mean"], arrays["std"]
+        obj.model_ = build_tdc(obj.cfg, obj.n_doppler_)
+        sd = {k[6:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")}
+        obj.model_.load_state_dict(sd)
+        obj.model_.eval()
+        return obj

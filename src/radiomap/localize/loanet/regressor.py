@@ -1,0 +1,120 @@
+"""Shared machinery of the torch regressors on angle-delay images (MaskDETR-Reg, 2-D/3-D CNN):
+coordinate normalisation, training through :func:`training.train_model`, batched prediction and
+safetensors persistence."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from radiomap.localize.base import Localizer
+from radiomap.localize.loanet.config import get_preset, override
+from radiomap.localize.loanet.inputs import tbf_features
+from radiomap.localize.loanet.training import predict_batched, train_model
+
+
+class TorchTBFRegressor(Localizer):
+    """Base class: subclasses implement ``_build(n_beams, n_taps) -> nn.Module`` and
+    ``_forward(model, x, m) -> [B, 3]``. Hyper-parameters live in the preset plus overrides."""
+
+    supervised = True
+    uses_mask = False
+
+    def __init__(self, preset: str = "cpu", *, epochs: int | None = None, batch_size: int | None = None,
+                 lr: float | None = None, patience: int | None = None, max_time_s: float | None = None,
+                 n_taps: int | None = None, eta: float | None = None, seed: int = 0, device: str = "cpu",
+                 checkpoint_dir: str | None = None, resume: bool = True, progress: bool = False):
+        self.preset = preset
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.patience = patience
+        self.max_time_s = max_time_s
+        self.n_taps = n_taps
+        self.eta = eta
+        self.seed = seed
+        self.device = device
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.progress = progress
+
+    # -- hooks for subclasses ---------------------------------------------------------------
+    @abstractmethod
+    def _build(self, n_beams: int, n_taps: int) -> torch.nn.Module:
+        """The untrained network for ``[n_beams, n_taps]`` inputs."""
+
+    def _forward(self, model, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+        return model(x)
+
+    # -- helpers -----------------------------------------------------------------------------
+    @property
+    def preset_(self):
+        return get_preset(self.preset)
+
+    def _train_config(self):
+        return override(self.preset_.train_reg, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                        patience=self.patience, max_time_s=self.max_time_s)
+
+    def _inputs(self, ds) -> tuple[torch.Tensor, torch.Tensor]:
+        n_taps = self.n_taps_ if hasattr(self, "n_taps_") else (self.n_taps or self.preset_.n_taps)
+        f = tbf_features(ds, n_taps=n_taps, eta=self.eta if self.eta is not None else self.preset_.eta)
+        return torch.from_numpy(f["x_ad"]), torch.from_numpy(f["mask"])
+
+    def _fit(self, train) -> None:
+        torch.manual_seed(self.seed)
+        x, m = self._inputs(train)
+        self.n_beams_, self.n_taps_ = int(x.shape[1]), int(x.shape[2])
+        if hasattr(train, "scene") and train.scene is not None:
+            self._scene_info(train.scene)
+        pos = np.asarray(train.positions, dtype=np.float64)
+        self.mean_ = pos.mean(0)
+        self.std_ = np.maximum(pos.std(0), 1e-3)
+        y = torch.from_numpy(((pos - self.mean_) / self.std_).astype(np.float32))
+        self.model_ = self._build(self.n_beams_, self.n_taps_)
+        fwd = self._forward
+
+        def loss_fn(model, b):
+            return F.mse_loss(fwd(model, b["x"], b["m"]), b["y"])
+
+        self.train_info_ = train_model(self.model_, loss_fn, {"x": x, "m": m, "y": y}, self._train_config(),
+                                       seed=self.seed, device=self.device, checkpoint_dir=self.checkpoint_dir,
+                                       resume=self.resume, progress=self.progress, desc=self.name)
+
+    def _scene_info(self, scene) -> None:
+        from radiomap.features.beamspace import array_shape
+
+        self.array_shape_ = array_shape(scene.aps[0].array)
+
+    def predict_normalised(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+        """Model output ``[N, 3]`` in the normalised coordinate frame."""
+        self.model_.eval()
+        return predict_batched(lambda a, b: self._forward(self.model_, a, b), [x, m], device=self.device)
+
+    def _predict(self, ds) -> np.ndarray:
+        x, m = self._inputs(ds)
+        out = self.predict_normalised(x, m).numpy().astype(np.float64)
+        return out * self.std_ + self.mean_
+
+    # -- persistence ---------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        arrays.update(mean=self.mean_, std=self.std_)
+        meta = {"n_beams": self.n_beams_, "n_taps": self.n_taps_,
+                "array_shape": list(getattr(self, "array_shape_", (self.n_beams_, 1))),
+                "train_info": {k: v for k, v in getattr(self, "train_info_", {}).items() if k != "history"},
+                "history": getattr(self, "train_info_", {}).get("history", [])}
+        return arrays, meta
+
+    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.n_beams_, self.n_taps_ = int(meta["n_beams"]), int(meta["n_taps"])
+        self.array_shape_ = tuple(meta["array_shape"])
+        self.mean_, self.std_ = arrays["mean"], arrays["std"]
+        self.model_ = self._build(self.n_beams_, self.n_taps_)
+        sd = {k[6:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("model.")}
+        self.model_.load_state_dict(sd)
+        self.model_.eval()
+        self.train_info_ = dict(meta.get("train_info", {}), history=meta.get("history", []))

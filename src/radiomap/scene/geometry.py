@@ -1,0 +1,67 @@
+"""Vectorised 2-D/3-D geometry: segment-wall crossings and point-in-polygon tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EPS = 1e-9
+
+
+def segment_wall_crossings(
+    p: np.ndarray, q: np.ndarray, wall_a: np.ndarray, wall_b: np.ndarray, wall_z: np.ndarray | None = None
+) -> np.ndarray:
+    """Which walls each segment ``p -> q`` crosses.
+
+    Input
+    -----
+    p, q : [..., 2] or [..., 3] float, segment end points (m)
+    wall_a, wall_b : [W, 2] wall end points (m)
+    wall_z : [W, 2] (z_min, z_max) per wall or None to ignore heights (2-D test)
+
+    Output
+    ------
+    [..., W] bool: the open segment ``p -> q`` intersects the wall segment strictly inside both
+    (touching at an end point does not count) and, in 3-D, at a height within the wall's range.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    d = (q - p)[..., None, :2]  # [..., 1, 2]
+    e = wall_b - wall_a  # [W, 2]
+    w0 = wall_a - p[..., None, :2]  # [..., W, 2]
+    denom = d[..., 0] * e[..., 1] - d[..., 1] * e[..., 0]  # [..., W]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (w0[..., 0] * e[..., 1] - w0[..., 1] * e[..., 0]) / denom  # along p->q
+        s = (w0[..., 0] * d[..., 1] - w0[..., 1] * d[..., 0]) / denom  # along wall
+    hit = (np.abs(denom) > _EPS) & (t > _EPS) & (t < 1 - _EPS) & (s > -_EPS) & (s < 1 + _EPS)
+    if wall_z is not None and p.shape[-1] == 3:
+        z = p[..., None, 2] + np.where(hit, t, 0.0) * (q - p)[..., None, 2]
+        hit &= (z >= wall_z[:, 0]) & (z <= wall_z[:, 1])
+    return hit
+
+
+def slab_crossings(p: np.ndarray, q: np.ndarray, slab_z: np.ndarray) -> np.ndarray:
+    """Which horizontal planes ``z = slab_z [P]`` the segment ``p -> q`` ([..., 3]) strictly crosses: [..., P]."""
+    zp = np.asarray(p)[..., 2:3]
+    zq = np.asarray(q)[..., 2:3]
+    return (zp - slab_z) * (zq - slab_z) < -_EPS
+
+
+def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Even-odd point-in-polygon test. ``xy [N, 2]``, ``polygon [V, 2]`` -> bool [N]."""
+    xy = np.asarray(xy, dtype=np.float64)
+    poly = np.asarray(polygon, dtype=np.float64)
+    x, y = xy[:, 0:1], xy[:, 1:2]
+    x1, y1 = poly[:, 0][None, :], poly[:, 1][None, :]
+    x2, y2 = np.roll(poly[:, 0], -1)[None, :], np.roll(poly[:, 1], -1)[None, :]
+    straddle = (y1 > y) != (y2 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+    return (straddle & (x < x_cross)).sum(axis=1) % 2 == 1
+
+
+def point_segment_distance(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from points ``xy [N, 2]`` to segments ``a, b [W, 2]``: [N, W] (m)."""
+    ab = b - a
+    t = np.clip(((xy[:, None, :] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), _EPS), 0.0, 1.0)
+    proj = a + t[..., None] * ab
+    return np.linalg.norm(xy[:, None, :] - proj, axis=-1)

@@ -1,0 +1,82 @@
+"""Scene files (TOML or JSON) and the registry of preset scenes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import tomli_w
+
+from radiomap.errors import SceneError
+from radiomap.scene.scene import Scene
+
+_PRESET_DIR = "presets"
+
+
+def list_scenes() -> list[str]:
+    """Names of the built-in preset scenes."""
+    files = resources.files("radiomap.scene").joinpath(_PRESET_DIR).iterdir()
+    return sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml"))
+
+
+def get_scene(name_or_path: str | os.PathLike) -> Scene:
+    """A preset by name (``xing-indoor``, ...) or a scene file (``.toml`` / ``.json``)."""
+    path = Path(name_or_path)
+    if path.suffix in (".toml", ".json"):
+        return load_scene(path)
+    name = str(name_or_path)
+    if name not in list_scenes():
+        raise SceneError(f"unknown scene {name!r}; presets: {', '.join(list_scenes())} (or a .toml/.json file)")
+    text = resources.files("radiomap.scene").joinpath(_PRESET_DIR, f"{name}.toml").read_text()
+    return Scene.from_dict(tomllib.loads(text))
+
+
+def load_scene(path: str | os.PathLike) -> Scene:
+    """Read a scene from a ``.toml`` or ``.json`` file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SceneError(f"scene file {path} does not exist")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(path.read_text())
+        elif path.suffix == ".json":
+            data = json.loads(path.read_text())
+        else:
+            raise SceneError(f"scene file {path}: expected .toml or .json, got {path.suffix!r}")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SceneError(f"scene file {path} cannot be parsed: {exc}") from exc
+    return Scene.from_dict(data)
+
+
+def save_scene(scene: Scene, path: str | os.PathLike) -> Path:
+    """Write ``scene`` to ``.toml`` or ``.json`` atomically."""
+    path = Path(path)
+    d = _drop_none(scene.to_dict())
+    if path.suffix == ".toml":
+        text = tomli_w.dumps(d)
+    elif path.suffix == ".json":
+        text = json.dumps(d, indent=2)
+    else:
+        raise SceneError(f"scene file {path}: expected .toml or .json, got {path.suffix!r}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _drop_none(obj):
+    """TOML has no null: drop ``None`` entries (they mean 'default')."""
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list):
+        return [_drop_none(v) for v in obj]
+    return obj

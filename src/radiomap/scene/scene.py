@@ -1,0 +1,230 @@
+"""The Scene: floor plan, materials, access points, OFDM numerology, walkable area.
+
+A Scene holds state; simulators are stateless callables over it. It serialises to a plain
+dict (TOML/JSON via ``radiomap.scene.io``) so that users can describe their own building.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from radiomap.errors import SceneError
+from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Wall, Walk
+from radiomap.scene.geometry import points_in_polygon, segment_wall_crossings, slab_crossings
+
+REGION_NAMES = ("NLOS", "single-LOS", "double-LOS")
+"""Region label names by code: code = min(number of APs in LOS, 2) (SPEC §1.4)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """A propagation scene.
+
+    Attributes
+    ----------
+    name : str
+    ofdm : OFDM numerology (carrier, bandwidth, subcarriers, symbols)
+    aps : tuple of AccessPoint (B APs)
+    walls : tuple of Wall (vertical, finite, with a material name)
+    materials : dict name -> Material
+    slabs : tuple of Slab (horizontal planes: floor, ceilings, roof)
+    walkable : [V, 2] outline polygon of the walkable area (m)
+    obstacles : tuple of [V, 2] polygons removed from the walkable area
+    scatterers : [S, 3] fixed point scatterers (m) for diffuse NLOS multipath
+    scatterer_gain : amplitude coefficient of a single scatterer bounce
+    user_heights : heights (m) at which users move, one per floor
+    walks : named piecewise-linear walks (e.g. the seed's training walk)
+    tx_power_dbm : transmit power (dBm), recorded in metadata
+    """
+
+    name: str
+    ofdm: OFDM
+    aps: tuple[AccessPoint, ...]
+    walls: tuple[Wall, ...]
+    materials: dict[str, Material]
+    walkable: np.ndarray
+    slabs: tuple[Slab, ...] = ()
+    obstacles: tuple[np.ndarray, ...] = ()
+    scatterers: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    scatterer_gain: float = 0.3
+    user_heights: tuple[float, ...] = (1.5,)
+    walks: dict[str, Walk] = field(default_factory=dict)
+    tx_power_dbm: float = 0.0
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.aps:
+            raise SceneError(f"scene {self.name!r} has no access points")
+        for w in self.walls:
+            if w.material not in self.materials:
+                raise SceneError(f"scene {self.name!r}: wall material {w.material!r} not in materials")
+        for s in self.slabs:
+            if s.material not in self.materials:
+                raise SceneError(f"scene {self.name!r}: slab material {s.material!r} not in materials")
+        walk = np.asarray(self.walkable, dtype=np.float64)
+        if walk.ndim != 2 or walk.shape[1] != 2 or len(walk) < 3:
+            raise SceneError(f"scene {self.name!r}: walkable must be a polygon [V>=3, 2], got {walk.shape}")
+        object.__setattr__(self, "walkable", walk)
+        sc = np.asarray(self.scatterers, dtype=np.float64).reshape(-1, 3)
+        object.__setattr__(self, "scatterers", sc)
+        object.__setattr__(self, "obstacles", tuple(np.asarray(o, dtype=np.float64) for o in self.obstacles))
+
+    # -- derived arrays --------------------------------------------------------------------
+    @property
+    def n_aps(self) -> int:
+        return len(self.aps)
+
+    @cached_property
+    def ap_positions(self) -> np.ndarray:
+        """AP array centres ``[B, 3]`` (m)."""
+        return np.array([ap.position for ap in self.aps], dtype=np.float64)
+
+    @cached_property
+    def wall_arrays(self) -> dict[str, np.ndarray]:
+        """Walls as arrays: ``a, b [W, 2]``, ``z [W, 2]``, ``reflection [W]``, ``penetration_db [W]``."""
+        if not self.walls:
+            z2 = np.zeros((0, 2))
+            return {"a": z2, "b": z2, "z": z2, "reflection": np.zeros(0), "penetration_db": np.zeros(0)}
+        return {
+            "a": np.array([w.start for w in self.walls], dtype=np.float64),
+            "b": np.array([w.end for w in self.walls], dtype=np.float64),
+            "z": np.array([(w.z_min, w.z_max) for w in self.walls], dtype=np.float64),
+            "reflection": np.array([self.materials[w.material].reflection for w in self.walls]),
+            "penetration_db": np.array([self.materials[w.material].penetration_db for w in self.walls]),
+        }
+
+    @cached_property
+    def slab_arrays(self) -> dict[str, np.ndarray]:
+        """Slabs as arrays: ``z [P]``, ``reflection [P]``, ``penetration_db [P]``."""
+        return {
+            "z": np.array([s.z for s in self.slabs], dtype=np.float64),
+            "reflection": np.array([self.materials[s.material].reflection for s in self.slabs]),
+            "penetration_db": np.array([self.materials[s.material].penetration_db for s in self.slabs]),
+        }
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Walkable-area bounding box ``(x_min, x_max, y_min, y_max)`` (m)."""
+        w = self.walkable
+        return float(w[:, 0].min()), float(w[:, 0].max()), float(w[:, 1].min()), float(w[:, 1].max())
+
+    # -- geometry queries --------------------------------------------------------------------
+    def los(self, positions: np.ndarray) -> np.ndarray:
+        """LOS flags ``[N, B]`` bool: the segment AP -> user crosses no wall and no slab.
+
+        Input: ``positions [N, 3]`` (m).
+        """
+        pos = _as_positions(positions)
+        wa = self.wall_arrays
+        p = np.broadcast_to(self.ap_positions[None], (len(pos), self.n_aps, 3))
+        q = np.broadcast_to(pos[:, None, :], p.shape)
+        blocked = segment_wall_crossings(p, q, wa["a"], wa["b"], wa["z"]).any(-1)
+        if self.slabs:
+            blocked |= slab_crossings(p, q, self.slab_arrays["z"]).any(-1)
+        return ~blocked
+
+    def region_labels(self, positions: np.ndarray) -> np.ndarray:
+        """Region codes ``[N]`` int8: 0 NLOS, 1 single-LOS, 2 double-LOS (``REGION_NAMES``)."""
+        return np.minimum(self.los(positions).sum(axis=1), 2).astype(np.int8)
+
+    def contains(self, xy: np.ndarray) -> np.ndarray:
+        """Walkable test ``[N]`` bool for ``xy [N, 2]`` (or [N, 3]; z ignored)."""
+        pts = np.asarray(xy, dtype=np.float64).reshape(-1, np.shape(xy)[-1])[:, :2]
+        inside = points_in_polygon(pts, self.walkable)
+        for obs in self.obstacles:
+            inside &= ~points_in_polygon(pts, obs)
+        return inside
+
+    def crosses_wall(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Whether segments ``p -> q`` ([N, 2] or [N, 3]) cross any wall (2-D test, heights ignored): [N]."""
+        wa = self.wall_arrays
+        return segment_wall_crossings(np.asarray(p)[..., :2], np.asarray(q)[..., :2], wa["a"], wa["b"]).any(-1)
+
+    def grid(self, resolution: float, height: float | None = None) -> np.ndarray:
+        """Walkable cell centres ``[G, 3]`` on a square grid of pitch ``resolution`` (m).
+
+        With ``height=None`` the grid is repeated at every user height (floor).
+        """
+        if resolution <= 0:
+            raise SceneError(f"grid resolution must be > 0 m, got {resolution}")
+        x0, x1, y0, y1 = self.bounds
+        xs = np.arange(x0 + resolution / 2, x1, resolution)
+        ys = np.arange(y0 + resolution / 2, y1, resolution)
+        xx, yy = np.meshgrid(xs, ys, indexing="ij")
+        xy = np.stack([xx.ravel(), yy.ravel()], axis=-1)
+        xy = xy[self.contains(xy)]
+        heights = self.user_heights if height is None else (height,)
+        return np.concatenate([np.column_stack([xy, np.full(len(xy), h)]) for h in heights])
+
+    # -- identity and serialisation ----------------------------------------------------------
+    def geometry_signature(self) -> str:
+        """Short hash of what a trained model depends on: APs, arrays, orientations, OFDM."""
+        d = {"aps": [ap.to_dict() for ap in self.aps], "ofdm": self.ofdm.to_dict()}
+        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+
+    def to_dict(self) -> dict:
+        """Plain-data description (JSON/TOML-serialisable)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "tx_power_dbm": self.tx_power_dbm,
+            "ofdm": self.ofdm.to_dict(),
+            "materials": {k: {"reflection": m.reflection, "penetration_db": m.penetration_db,
+                              "permittivity": m.permittivity} for k, m in self.materials.items()},
+            "aps": [ap.to_dict() for ap in self.aps],
+            "walls": [{"start": list(w.start), "end": list(w.end), "z_min": w.z_min, "z_max": w.z_max,
+                       "material": w.material} for w in self.walls],
+            "slabs": [{"z": s.z, "material": s.material} for s in self.slabs],
+            "walkable": self.walkable.tolist(),
+            "obstacles": [o.tolist() for o in self.obstacles],
+            "scatterers": self.scatterers.tolist(),
+            "scatterer_gain": self.scatterer_gain,
+            "user_heights": list(self.user_heights),
+            "walks": {k: {"waypoints": [list(p) for p in w.waypoints], "speeds": list(w.speeds),
+                          "height": w.height, "description": w.description} for k, w in self.walks.items()},
+        }
+
+    @staticmethod
+    def from_dict(d: dict) -> Scene:
+        """Inverse of ``to_dict``; raises ``SceneError`` naming the missing or bad field."""
+        try:
+            materials = {k: Material(k, float(v.get("reflection", 0.0)), float(v["penetration_db"]),
+                                     None if v.get("permittivity") is None else float(v["permittivity"]))
+                         for k, v in d.get("materials", {}).items()}
+            return Scene(
+                name=str(d["name"]),
+                description=str(d.get("description", "")),
+                tx_power_dbm=float(d.get("tx_power_dbm", 0.0)),
+                ofdm=OFDM(**d["ofdm"]),
+                aps=tuple(AccessPoint.from_dict(a) for a in d["aps"]),
+                walls=tuple(Wall(start=tuple(w["start"]), end=tuple(w["end"]), z_min=float(w["z_min"]),
+                                 z_max=float(w["z_max"]), material=str(w["material"])) for w in d.get("walls", [])),
+                materials=materials,
+                slabs=tuple(Slab(z=float(s["z"]), material=str(s["material"])) for s in d.get("slabs", [])),
+                walkable=np.asarray(d["walkable"], dtype=np.float64),
+                obstacles=tuple(np.asarray(o, dtype=np.float64) for o in d.get("obstacles", [])),
+                scatterers=np.asarray(d.get("scatterers", []), dtype=np.float64).reshape(-1, 3),
+                scatterer_gain=float(d.get("scatterer_gain", 0.3)),
+                user_heights=tuple(float(h) for h in d.get("user_heights", [1.5])),
+                walks={k: Walk(waypoints=tuple(tuple(p) for p in w["waypoints"]), speeds=tuple(w["speeds"]),
+                               height=float(w.get("height", 1.5)), description=str(w.get("description", "")))
+                       for k, w in d.get("walks", {}).items()},
+            )
+        except KeyError as exc:
+            raise SceneError(f"scene description is missing field {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, SceneError):
+                raise
+            raise SceneError(f"scene description is malformed: {exc}") from exc
+
+
+def _as_positions(positions: np.ndarray) -> np.ndarray:
+    pos = np.asarray(positions, dtype=np.float64)
+    if pos.ndim != 2 or pos.shape[1] != 3:
+        raise SceneError(f"positions must have shape [N, 3], got {pos.shape}")
+    return pos
