@@ -27,7 +27,8 @@ def draw_floorplan(ax: plt.Axes, scene: Scene, *, show_aps: bool = True, show_sc
             x, y = ap.position[:2]
             ax.plot(x, y, marker="^", ms=10, color="tab:blue", mec="k")
             n = ap.normal[:2] * 0.8
-            ax.annotate("", xy=(x + n[0], y + n[1]), xytext=(x, y), arrowprops={"arrowstyle": "->", "color": "tab:blue"})
+            ax.annotate("", xy=(x + n[0], y + n[1]), xytext=(x, y),
+                        arrowprops={"arrowstyle": "->", "color": "tab:blue"})
             ax.text(x, y, f" {ap.name}", fontsize=8, va="bottom")
     if show_scatterers and len(scene.scatterers):
         ax.plot(scene.scatterers[:, 0], scene.scatterers[:, 1], "x", color="0.4", ms=5, label="scatterers")

@@ -57,7 +57,8 @@ def test_music_matches_cone_angle(b):
     scene = make_scene()
     ap = scene.aps[b]
     # users at 1.5 m see at most arcsin(cos(el)); near endfire the point is at the AP's height
-    pts = np.where(np.abs(CONES)[:, None] <= 60, planted_points(ap, CONES), planted_points(ap, CONES, height=4.0))
+    low, level = planted_points(ap, CONES), planted_points(ap, CONES, height=4.0)
+    pts = np.where(np.abs(CONES)[:, None] <= 60, low, level)
     np.testing.assert_allclose(np.rad2deg(ap.cone_angle(pts)), CONES, atol=1e-6)  # planting is right
     est = music_angle(synth_csi(scene, pts), scene)
     truth = np.stack([a.cone_angle(pts) for a in scene.aps], axis=1)

@@ -42,7 +42,8 @@ def los_csi(scene, positions, noise=0.0, scatter=0.0, seed=0):
         out.append(h)
     csi = np.stack(out, axis=1) * 8.0  # unit-ish power at a few metres
     if noise:
-        csi = csi + np.sqrt(noise / 2) * (rng.standard_normal(csi.shape) + 1j * rng.standard_normal(csi.shape))
+        white = rng.standard_normal(csi.shape) + 1j * rng.standard_normal(csi.shape)
+        csi = csi + np.sqrt(noise / 2) * white
     return csi.astype(np.complex64)
 
 

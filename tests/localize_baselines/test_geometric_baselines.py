@@ -22,7 +22,8 @@ def test_weighted_centroid_closed_form():
         expected = (w @ ap_xy) / w.sum(1, keepdims=True)
         np.testing.assert_allclose(weighted_centroid(10 * np.log10(p_lin), ap_xy, g), expected, rtol=1e-12)
     # very large g -> the strongest AP
-    np.testing.assert_allclose(weighted_centroid(10 * np.log10(p_lin[:1]), ap_xy, 400.0), ap_xy[3:4], atol=1e-9)
+    strongest = weighted_centroid(10 * np.log10(p_lin[:1]), ap_xy, 400.0)
+    np.testing.assert_allclose(strongest, ap_xy[3:4], atol=1e-9)
 
 
 def test_wcl_localizer_exact_on_synthetic_powers():

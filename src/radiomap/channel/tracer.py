@@ -61,20 +61,19 @@ class _Planes:
         within the plane's extent) and the incidence cosine ``[N, Q]``.
         """
         c, n = self.point[idx], self.normal[idx]
-        d = end - start
-        denom = (d * n).sum(-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # parallel or already-invalid segments
+            d = end - start
+            denom = (d * n).sum(-1)
             t = ((c - start) * n).sum(-1) / denom
-        with np.errstate(invalid="ignore"):
             r = start + t[..., None] * d
-        ok = np.isfinite(t) & (t > 1e-9) & (t < 1 - 1e-9)
-        s = ((r[..., :2] - self.a[idx]) * self.e[idx]).sum(-1) / (self.e[idx] ** 2).sum(-1)
-        in_wall = (s >= 0) & (s <= 1) & (r[..., 2] >= self.z[idx, 0]) & (r[..., 2] <= self.z[idx, 1])
-        x0, x1, y0, y1 = self.bbox
-        in_slab = (r[..., 0] >= x0) & (r[..., 0] <= x1) & (r[..., 1] >= y0) & (r[..., 1] <= y1)
-        ok &= np.where(self.is_slab[idx], in_slab, in_wall)
-        cos_inc = np.abs(denom) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
-        return r, ok, cos_inc
+            ok = np.isfinite(t) & (t > 1e-9) & (t < 1 - 1e-9)
+            s = ((r[..., :2] - self.a[idx]) * self.e[idx]).sum(-1) / (self.e[idx] ** 2).sum(-1)
+            in_wall = (s >= 0) & (s <= 1) & (r[..., 2] >= self.z[idx, 0]) & (r[..., 2] <= self.z[idx, 1])
+            x0, x1, y0, y1 = self.bbox
+            in_slab = (r[..., 0] >= x0) & (r[..., 0] <= x1) & (r[..., 1] >= y0) & (r[..., 1] <= y1)
+            ok &= np.where(self.is_slab[idx], in_slab, in_wall)
+            cos_inc = np.abs(denom) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+        return r, ok, np.nan_to_num(cos_inc)
 
     def reflection(self, idx: np.ndarray, cos_inc: np.ndarray) -> np.ndarray:
         """Reflection coefficients ``[N, Q]`` of planes ``idx [Q]`` at incidence cosines ``[N, Q]``."""
@@ -155,7 +154,6 @@ def _candidate_sequences(n_planes: int, max_order: int) -> list[np.ndarray]:
 
 def _trace_chunk(scene: Scene, planes: _Planes, pos: np.ndarray, max_order: int, use_scatterers: bool) -> Paths:
     lam = scene.ofdm.wavelength
-    n = len(pos)
     seqs = _candidate_sequences(planes.n, max_order)
     per_ap = []
     for ap in scene.aps:

@@ -15,8 +15,8 @@ import h5py
 import numpy as np
 
 from radiomap import __version__
-from radiomap.errors import DataError
 from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
+from radiomap.errors import DataError
 from radiomap.scene.scene import Scene
 
 
@@ -185,7 +185,8 @@ class CSIDataset:
                 raise DataError(f"{path}: not a radiomap CSI dataset (attribute 'schema' missing or wrong)")
             version = int(f.attrs.get("schema_version", -1))
             if version != SCHEMA_VERSION:
-                raise DataError(f"{path}: unknown schema version {version}; this radiomap reads version {SCHEMA_VERSION}")
+                raise DataError(
+                    f"{path}: unknown schema version {version}; this radiomap reads version {SCHEMA_VERSION}")
             try:
                 meta = json.loads(f.attrs.get("meta", "{}"))
                 kw = {name: f[name][()] for name in (*OPTIONAL_FIELDS, "los") if name in f}
@@ -242,7 +243,7 @@ def _check_csi(csi: np.ndarray) -> np.ndarray:
 def _check_optional(name: str, value, n: int) -> np.ndarray | None:
     if value is None:
         return None
-    kinds, trailing, _ = OPTIONAL_FIELDS[name]
+    kinds, trailing, dtype = OPTIONAL_FIELDS[name]
     arr = np.asarray(value)
     if arr.shape != (n, *trailing):
         raise DataError(f"field {name!r}: expected shape {(n, *trailing)}, got {arr.shape}")
@@ -250,4 +251,4 @@ def _check_optional(name: str, value, n: int) -> np.ndarray | None:
         raise DataError(f"field {name!r}: expected dtype kind {kinds!r}, got {arr.dtype}")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise DataError(f"field {name!r} contains NaN or Inf")
-    return arr
+    return arr.astype(dtype, copy=False)

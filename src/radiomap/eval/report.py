@@ -121,6 +121,7 @@ class Report:
         self.tables: dict[str, dict] = {}
         self.published: dict[str, dict] = {}
         self.figures: dict[str, Path] = {}
+        self.data: dict[str, Any] = {}
         self._blocks: list[tuple[str, str]] = []  # (kind, name or markdown)
 
     def add_table(self, name: str, rows: list[dict], caption: str = "") -> None:
@@ -155,6 +156,10 @@ class Report:
             self._blocks.append(("figure", name))
         self.figures[name] = path
         return path
+
+    def add_data(self, name: str, obj: Any) -> None:
+        """Attach JSON-serialisable data (e.g. confusion matrices) to ``report.json`` only."""
+        self.data[name] = _jsonable(obj)
 
     def add_text(self, markdown: str) -> None:
         """Add a free Markdown paragraph (notes, explanations)."""
@@ -225,6 +230,7 @@ class Report:
             "published": self.published,
             "figures": {k: v.name for k, v in self.figures.items()},
             "texts": [b for k, b in self._blocks if k == "text"],
+            "data": self.data,
         })
 
     def write(self) -> Path:

@@ -293,7 +293,8 @@ def compact_tbf(
     snr_db=None,
     rng: np.random.Generator | None = None,
     chunk: int = 512,
-) -> tuple[np.ndarray, np.ndarray]:
+    angle_delay: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Angle-delay and Doppler marginals of the TBF without building it (large sizes).
 
     ``X_AD[a, g] = sum_q Omega[a, g, q]`` and ``X_D[q] = sum_{a, g} Omega[a, g, q]`` (eq. 28, 30
@@ -305,11 +306,12 @@ def compact_tbf(
     (the cross term is exactly Gaussian given ``G``); likewise for ``X_D`` with
     ``n_beams n_g`` terms.
 
-    Input: ``params`` ``[N, L]``; ``snr_db`` None, scalar or ``[N]`` (dB); ``rng`` required with noise.
+    Input: ``params`` ``[N, L]``; ``snr_db`` None, scalar or ``[N]`` (dB); ``rng`` required with noise;
+    ``angle_delay=False`` skips ``x_ad`` (returned as None) when only the Doppler profile is needed.
     Output: ``x_ad [N, n_beams, n_g]`` float32, ``x_d [N, n_t]`` float32 (linear power).
     """
     n = params.n_samples
-    x_ad = np.empty((n, shape.n_beams, shape.n_g), dtype=np.float32)
+    x_ad = np.empty((n, shape.n_beams, shape.n_g), dtype=np.float32) if angle_delay else None
     x_d = np.empty((n, shape.n_t), dtype=np.float32)
     if snr_db is not None and rng is None:
         raise ParameterError("compact_tbf: snr_db given without rng; pass a numpy Generator")
@@ -321,18 +323,20 @@ def compact_tbf(
         r = path_responses(params.subset(sl), shape)
         ang = _angle(r)
         p = params.power[sl]
-        w_ad = p * r["doppler"].sum(-1)  # [n, L]
-        ad = np.matmul((ang * w_ad[..., None]).transpose(0, 2, 1), r["delay"])  # [n, a, g]
         w_d = p * ang.sum(-1) * r["delay"].sum(-1)
         d = np.einsum("nl,nlq->nq", w_d, r["doppler"])
-        if sigma2 is not None:
-            s2 = sigma2[sl]
-            ad = (ad + s2[:, None, None] * rng.gamma(shape.n_t, 1.0, size=ad.shape)
-                  + np.sqrt(2.0 * s2[:, None, None] * ad) * rng.standard_normal(ad.shape))
+        s2 = None if sigma2 is None else sigma2[sl]
+        if angle_delay:
+            w_ad = p * r["doppler"].sum(-1)  # [n, L]
+            ad = np.matmul((ang * w_ad[..., None]).transpose(0, 2, 1), r["delay"])  # [n, a, g]
+            if s2 is not None:
+                ad = (ad + s2[:, None, None] * rng.gamma(shape.n_t, 1.0, size=ad.shape)
+                      + np.sqrt(2.0 * s2[:, None, None] * ad) * rng.standard_normal(ad.shape))
+            x_ad[sl] = np.maximum(ad, 0.0)
+        if s2 is not None:
             m = shape.n_beams * shape.n_g
             d = (d + s2[:, None] * rng.gamma(m, 1.0, size=d.shape)
                  + np.sqrt(2.0 * s2[:, None] * d) * rng.standard_normal(d.shape))
-        x_ad[sl] = np.maximum(ad, 0.0)
         x_d[sl] = np.maximum(d, 0.0)
     return x_ad, x_d
 

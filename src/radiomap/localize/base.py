@@ -13,12 +13,12 @@ geometry) and handles persistence atomically.
 from __future__ import annotations
 
 import inspect
-from abc import ABC, abstractmethod
 import json
 import os
 import shutil
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 

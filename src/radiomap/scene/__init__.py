@@ -1,7 +1,7 @@
 """Scenes: floor plans, materials, access points and arrays, OFDM numerology, presets."""
 
 from radiomap.scene.arrays import ULA, UPA, ula_steering
-from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Wall, Walk
+from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Walk, Wall
 from radiomap.scene.io import get_scene, list_scenes, load_scene, save_scene
 from radiomap.scene.scene import REGION_NAMES, Scene
 

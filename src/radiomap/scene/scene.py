@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from radiomap.errors import SceneError
-from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Wall, Walk
+from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Walk, Wall
 from radiomap.scene.geometry import points_in_polygon, segment_wall_crossings, slab_crossings
 
 REGION_NAMES = ("NLOS", "single-LOS", "double-LOS")

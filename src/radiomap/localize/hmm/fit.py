@@ -107,11 +107,23 @@ def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: 
 
 
 def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner: int = 2) -> HMMModel:
-    """Initial regions and propagation parameters from a rough position track ``[T, 2]`` (m)."""
+    """Initial regions and propagation parameters from a rough position track ``[T, 2]`` (m).
+
+    The first region maps use the angle model only (the one feature whose mean, the geometric
+    angle, needs no fitted parameter): a small angle residual means LOS. Power and delay models
+    start from data-scaled defaults and are then fitted by WLS under these maps.
+    """
     cells = model.graph.nearest(track_xy)
-    for _ in range(inner):
-        regions = map_all_regions(region_data(z, cells, model), model.graph.pairs, model.shadows, model.prior)
-        model = replace(model, regions=regions)
+    n_b = model.logd.shape[1]
+    model = replace(model, params=default_params(n_b, z=z, logd=model.logd[cells]))
+    angle_only = replace(model, features=(False, True, False))
+    regions = map_all_regions(region_data(z, cells, angle_only), model.graph.pairs, model.shadows, model.prior)
+    model = replace(model, regions=regions)
+    for k in range(inner):
+        if k > 0:
+            regions = map_all_regions(region_data(z, cells, model), model.graph.pairs, model.shadows,
+                                      model.prior)
+            model = replace(model, regions=regions)
         c = cells
         model = replace(model, params=fit_params(z, model.logd[c], model.phi[c], model.regions[c], model.params,
                                                  fit_delay=model.features[2]))
@@ -150,7 +162,8 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
         for name, track in (tracks or {}).items():
             starts.append((name, start_from_track(z, track, model, inner)))
         for k in range(n_random):
-            starts.append((f"random{k}", replace(model, params=default_params(model.logd.shape[1], rng=rng),
+            starts.append((f"random{k}", replace(model, params=default_params(model.logd.shape[1], rng=rng, z=z,
+                                                                              logd=model.logd),
                                                  regions=np.ones_like(model.regions, dtype=bool))))
     if not starts:
         raise ParameterError("no initialisation: give heuristic tracks or n_random >= 1")

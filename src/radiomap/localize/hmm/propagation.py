@@ -73,21 +73,49 @@ class PropagationParams:
 _FIELDS = ("power_coef", "power_var", "delay_coef", "delay_var", "angle_var", "angle_eps")
 
 
-def default_params(n_aps: int, *, rng: np.random.Generator | None = None) -> PropagationParams:
-    """Generic indoor starting values, optionally perturbed at random (random initialisation).
+def default_params(n_aps: int, *, rng: np.random.Generator | None = None, z: np.ndarray | None = None,
+                   logd: np.ndarray | None = None) -> PropagationParams:
+    """Starting values, scaled to the data when features are given, optionally randomised.
 
-    LOS: ``beta = -20 dB``, ``gamma = 2``, 3 dB, 2 deg; NLOS: ``beta = -30 dB``, ``gamma = 3``, 6 dB, 15 deg.
+    Input
+    -----
+    n_aps : B
+    rng : perturb at random (random initialisation) when given
+    z : [T, B, 3] features; logd : [T, B] log10 distances at a rough track or [G, B] over the grid
+
+    Without data: LOS ``beta = -20 dB``, ``gamma = 2``; NLOS ``beta = -30 dB``, ``gamma = 3``. With data:
+    ``gamma`` 2 (LOS) / 3 (NLOS) and ``beta`` so that the mean power at the mean log-distance is
+    matched (+-3 dB LOS/NLOS); delay intercepts at the feature's median. Angles: LOS 2 deg,
+    NLOS 15 deg, 5 % outliers.
     """
-    pc = np.tile(np.array([[-30.0, 3.0], [-20.0, 2.0]]), (n_aps, 1, 1))
-    pv = np.tile(np.array([36.0, 9.0]), (n_aps, 1))
-    av = np.tile(np.deg2rad(np.array([15.0, 2.0])) ** 2, (n_aps, 1))
+    gam = np.array([3.0, 2.0])
+    if z is None:
+        beta = np.tile(np.array([-30.0, -20.0]), (n_aps, 1))
+        dmed = np.zeros(n_aps)
+        pvar = np.tile(np.array([36.0, 9.0]), (n_aps, 1))
+        dvar = np.full((n_aps, 2), 1e6)
+    else:
+        z = np.asarray(z, dtype=np.float64)
+        lbar = np.asarray(logd, dtype=np.float64).mean(axis=0)
+        pbar = z[..., 0].mean(axis=0)
+        beta = pbar[:, None] + 10.0 * gam[None] * lbar[:, None] + np.array([-3.0, 3.0])[None]
+        pvar = np.tile(z[..., 0].var(axis=0)[:, None] / 2.0, (1, 2))
+        dmed = np.median(z[..., 2], axis=0)
+        dvar = np.tile(z[..., 2].var(axis=0)[:, None], (1, 2))
     if rng is not None:
-        pc = pc + rng.normal(0.0, [5.0, 0.5], size=pc.shape)
-        pv = pv * rng.uniform(0.5, 2.0, size=pv.shape)
-        av = av * rng.uniform(0.5, 2.0, size=av.shape)
-    dc = np.tile(np.array([[0.0, 0.0], [0.0, 0.0]]), (n_aps, 1, 1))
-    return PropagationParams(power_coef=pc, power_var=pv, delay_coef=dc, delay_var=np.full((n_aps, 2), 1e6),
-                             angle_var=av, angle_eps=np.full((n_aps, 2), 0.05))
+        gam_b = gam[None] + rng.uniform(-0.5, 0.5, size=(n_aps, 2))
+        beta = beta + 10.0 * (gam_b - gam[None]) * (0.0 if logd is None else
+                                                     np.asarray(logd).mean(axis=0)[:, None])
+        beta = beta + rng.normal(0.0, 2.0, size=beta.shape)
+        pvar = pvar * rng.uniform(0.5, 2.0, size=pvar.shape)
+    else:
+        gam_b = np.tile(gam, (n_aps, 1))
+    pc = np.stack([beta, gam_b], axis=-1)
+    dc = np.stack([np.tile(dmed[:, None], (1, 2)), np.zeros((n_aps, 2))], axis=-1)
+    av = np.tile(np.deg2rad(np.array([15.0, 2.0])) ** 2, (n_aps, 1))
+    return PropagationParams(power_coef=pc, power_var=np.maximum(pvar, MIN_STD["power"] ** 2), delay_coef=dc,
+                             delay_var=np.maximum(dvar, MIN_STD["delay"] ** 2), angle_var=av,
+                             angle_eps=np.full((n_aps, 2), 0.05))
 
 
 def angle_loglik(theta: np.ndarray, phi: np.ndarray, var: np.ndarray, eps: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ def _atomic(path: Path, write: Callable[[str], None]) -> None:
 
 
 def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
 
 
 def save_checkpoint(directory: Path, model, optimizer, scheduler, info: dict, best: dict | None) -> None:
@@ -154,7 +154,7 @@ def train_model(
             optimizer.zero_grad(set_to_none=True)
             obj.backward()
             optimizer.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             trained += len(idx)
         train_loss = total / max(len(order), 1)
         val_loss = (evaluate_loss(model, loss_fn, data, val_idx, cfg.batch_size * 4, device)

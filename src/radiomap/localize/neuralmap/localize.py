@@ -85,6 +85,7 @@ class PipelineConfig:
     local_half, local_step : half-width and spacing of the local square grid ``G_L``
     n_grad : gradient steps per descent; lr, lr_final : Adam step at the start / end (cosine decay)
     n_circles : ``K`` radii ``k lambda``; circle_points : samples per circle
+    global_metric : 'pi' (phase-insensitive, the seed's choice) or 'frobenius' distance on ``G_G``
     batch_size : queries processed together; eval_batch : positions per ``f`` call
     """
 
@@ -96,6 +97,7 @@ class PipelineConfig:
     lr_final: float = 0.0005
     n_circles: int = 2
     circle_points: int = 16
+    global_metric: str = "pi"
     batch_size: int = 512
     eval_batch: int = 16384
 
@@ -105,6 +107,8 @@ class PipelineConfig:
                 raise ParameterError(f"PipelineConfig.{name}={getattr(self, name)}; expected > 0")
         if self.n_grad < 0 or self.n_circles < 0 or self.circle_points < 1:
             raise ParameterError("PipelineConfig: n_grad, n_circles must be >= 0 and circle_points >= 1")
+        if self.global_metric not in ("pi", "frobenius"):
+            raise ParameterError(f"PipelineConfig.global_metric={self.global_metric!r}; expected 'pi' or 'frobenius'")
 
 
 def grid_positions(lo: np.ndarray, hi: np.ndarray, step: float, z: float) -> np.ndarray:
@@ -184,11 +188,12 @@ def localize(f: ChannelFn, csi: np.ndarray, *, lo: np.ndarray, hi: np.ndarray, z
     hi_t = torch.as_tensor(np.asarray(hi[:2]), dtype=torch.float32, device=dev)
     times = dict.fromkeys(STAGES, 0.0)
 
+    space = _Space(f)
     t0 = time.perf_counter()
     gg = torch.as_tensor(grid_positions(np.asarray(lo), np.asarray(hi), cfg.global_step * lam, z),
                          dtype=torch.float32, device=dev)
-    fg = _eval(f, gg, cfg.eval_batch)
-    fg = fg / fg.norm(dim=1, keepdim=True).clamp(min=1e-30)
+    vg = space.embed_nograd(gg, cfg.eval_batch)  # f(G_G), shared by all queries
+    ng = space.norm2(vg).clamp(min=1e-30)
     times["global_grid"] += time.perf_counter() - t0
 
     n_loc = int(round(cfg.local_half / cfg.local_step))
@@ -201,18 +206,24 @@ def localize(f: ChannelFn, csi: np.ndarray, *, lo: np.ndarray, hi: np.ndarray, z
         torch.stack([r * torch.cos(ang), r * torch.sin(ang), torch.zeros_like(ang)], dim=1) for r in radii])
     lo3 = torch.cat([lo_t, torch.tensor([-math.inf], device=dev)])
     hi3 = torch.cat([hi_t, torch.tensor([math.inf], device=dev)])
+    gd = {"lo": lo_t, "hi": hi_t, "n_steps": cfg.n_grad, "lr": cfg.lr * lam, "lr_final": cfg.lr_final * lam,
+          "space": space}
 
     out = []
     for i in tqdm(range(0, len(csi), cfg.batch_size), desc="localize", disable=not progress, leave=False):
-        h = torch.as_tensor(csi[i:i + cfg.batch_size], dtype=torch.complex64, device=dev).reshape(
-            min(cfg.batch_size, len(csi) - i), -1)
+        h = torch.as_tensor(csi[i:i + cfg.batch_size], dtype=torch.complex64, device=dev)
+        h = h.reshape(len(h), -1)
+        u, e = space.query(h), h.abs().pow(2).sum(1)
         t = time.perf_counter()
-        hn = h / h.norm(dim=1, keepdim=True).clamp(min=1e-30)
-        best_val = torch.full((len(h),), -1.0, device=dev)
+        best_val = torch.full((len(h),), -math.inf, device=dev)
         best_idx = torch.zeros(len(h), dtype=torch.long, device=dev)
-        for j in range(0, len(fg), cfg.eval_batch):
-            corr = (hn.conj() @ fg[j:j + cfg.eval_batch].T).abs()  # |h^H g| / norms -> min d_PI
-            v, k = corr.max(1)
+        for j in range(0, len(vg), cfg.eval_batch):
+            cross = u @ vg[j:j + cfg.eval_batch].T  # [Q, G_chunk] = h^H f(x)
+            if cfg.global_metric == "pi":  # max |h^H f| / ||f||  <=>  min d_PI
+                score = cross.abs() / ng[j:j + cfg.eval_batch].sqrt()
+            else:  # max 2 Re(h^H f) - ||f||^2  <=>  min ||h - f||
+                score = 2 * cross.real - ng[j:j + cfg.eval_batch]
+            v, k = score.max(1)
             upd = v > best_val
             best_val, best_idx = torch.where(upd, v, best_val), torch.where(upd, k + j, best_idx)
         x = gg[best_idx]
@@ -220,22 +231,20 @@ def localize(f: ChannelFn, csi: np.ndarray, *, lo: np.ndarray, hi: np.ndarray, z
 
         t = time.perf_counter()
         cand = torch.maximum(torch.minimum(x[:, None, :] + local_off[None], hi3), lo3)
-        x = _best_of(f, h, cand, cfg.eval_batch)
+        x = _best_of(space, u, e, cand, cfg.eval_batch)
         times["local_grid"] += time.perf_counter() - t
 
         t = time.perf_counter()
-        x = gradient_descent(f, h, x, lo=lo_t, hi=hi_t, n_steps=cfg.n_grad, lr=cfg.lr * lam,
-                             lr_final=cfg.lr_final * lam)
+        x = gradient_descent(f, h, x, **gd)
         times["gd1"] += time.perf_counter() - t
 
         t = time.perf_counter()
         cand = torch.maximum(torch.minimum(x[:, None, :] + circ[None], hi3), lo3)
-        x = _best_of(f, h, cand, cfg.eval_batch)
+        x = _best_of(space, u, e, cand, cfg.eval_batch)
         times["circles"] += time.perf_counter() - t
 
         t = time.perf_counter()
-        x = gradient_descent(f, h, x, lo=lo_t, hi=hi_t, n_steps=cfg.n_grad, lr=cfg.lr * lam,
-                             lr_final=cfg.lr_final * lam)
+        x = gradient_descent(f, h, x, **gd)
         times["gd2"] += time.perf_counter() - t
         out.append(x.cpu().numpy().astype(np.float64))
 

@@ -164,6 +164,10 @@ class ModelBasedChannelMap(nn.Module):
         phase = (-2 * math.pi / self.wavelength) * ((x[:, None, :] - self.origins[None]) * self.k[None]).sum(-1)
         return self.weights(x) * torch.polar(torch.ones_like(phase), phase)
 
+    def atom_matrix(self) -> torch.Tensor:
+        """``B [D, N_a * N_s]`` complex64 with ``vec(f(x)) = c(x) @ B`` (antenna-major flattening)."""
+        return (as_complex(self.psi_a)[:, :, None] * as_complex(self.psi_f)[:, None, :]).reshape(self.k.shape[0], -1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = self.coefficients(x)
         a = c[:, :, None] * as_complex(self.psi_a)[None]  # [N, D, N_a]

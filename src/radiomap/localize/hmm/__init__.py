@@ -1,0 +1,12 @@
+"""Seed 000: unsupervised radio map by second-order HMM trajectory recovery, and the GMA baseline.
+
+Modules: ``grid`` (cells, reachable moves), ``propagation`` (LOS/NLOS power/angle/delay models,
+WLS), ``regions`` (per-AP LOS maps with a spatial prior, exact min-cut), ``mobility``
+(Gauss-Markov), ``likelihood`` (the joint objective), ``viterbi`` (second-order Viterbi),
+``fit`` (alternating optimisation), ``radiomap`` (the map: save/load/plot), ``model`` (localizers).
+"""
+
+from radiomap.localize.hmm.model import GMA, HMMRadioMap, hmm_features
+from radiomap.localize.hmm.radiomap import RadioMap
+
+__all__ = ["GMA", "HMMRadioMap", "RadioMap", "hmm_features"]

@@ -1,0 +1,266 @@
+"""The ``hmm`` and ``gma`` localizers: radio map by HMM trajectory recovery (seed 000) and its
+genius-aided variant.
+
+``HMMRadioMap.fit`` takes a time-ordered CSI sequence WITHOUT positions, recovers the walk, the
+per-AP LOS/NLOS maps and the propagation and mobility parameters (``fit.fit_hmm``), and keeps
+them as a radio map. ``predict`` localizes new CSI by maximum likelihood over the grid (single
+samples) or, with ``sequence=True``, by the same Viterbi as in training.
+``GMA`` is given the true propagation model (parameters fitted on true positions and LOS flags,
+and the true LOS maps) and estimates only the trajectory and the mobility parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from radiomap.errors import DataError, ParameterError
+from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.hmm.fit import FitResult, fit_hmm
+from radiomap.localize.hmm.grid import build_cell_graph
+from radiomap.localize.hmm.init import aoa_track, smooth_track, wcl_track
+from radiomap.localize.hmm.likelihood import HMMModel, cell_geometry, emission_table
+from radiomap.localize.hmm.mobility import MobilityParams, transition_table
+from radiomap.localize.hmm.propagation import PropagationParams, default_params, fit_params
+from radiomap.localize.hmm.radiomap import RadioMap
+from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
+from radiomap.localize.hmm.viterbi import viterbi2
+
+INITS = ("aoa", "wcl", "random")
+
+
+def hmm_features(ds, delay: str = "selectivity") -> np.ndarray:
+    """Seed-000 features as the HMM models them: ``[N, B, 3]`` = (power dB, angle rad, log10 delay).
+
+    Uses stored ``ds.features["power" | "angle" | "delay"]`` when present, else computes them from CSI.
+    """
+    f = ds.features or {}
+    if all(k in f for k in ("power", "angle", "delay")):
+        power, angle, dl = (np.asarray(f[k], dtype=np.float64) for k in ("power", "angle", "delay"))
+    else:
+        if ds.csi is None:
+            raise DataError("dataset has neither CSI nor seed-000 features (power, angle, delay)")
+        from radiomap.features.seed000 import seed000_features
+
+        g = seed000_features(ds.csi, ds.scene, delay=delay)
+        power, angle, dl = g["power"], g["angle"], g["delay"]
+    dl = np.log10(np.maximum(dl, 1e-12)) if delay == "selectivity" else dl * 1e9
+    return np.stack([power, angle, dl], axis=-1)
+
+
+class HMMRadioMap(Localizer):
+    """Unsupervised radio map by second-order HMM trajectory recovery (seed 000).
+
+    Parameters
+    ----------
+    resolution : grid pitch delta (m)
+    max_speed : largest speed the Viterbi allows (m/s); reachable offsets ``<= max_speed dt / delta + 0.5``
+    dt : slot (s) when the dataset has no timestamps
+    delay : delay feature, "selectivity" (modelled as log10) or "rms" (ns)
+    use_delay : include the delay feature in the emission
+    inits : starting points among "aoa", "wcl" (heuristic tracks) and "random" (random parameters)
+    max_iter, tol, inner : alternating optimisation (iterations per start, relative stop gain,
+        region/parameter sweeps per iteration)
+    potts, shadow, los_bias : spatial prior weights (``regions.SpatialPrior``)
+    mobility_alpha, mobility_sigma : initial Gauss-Markov alpha and sigma_v (m/s)
+    sequence : predict by Viterbi over the query sequence instead of per-sample ML
+    estimator : per-sample estimate, "map" (best cell) or "mean" (posterior mean over cells)
+    seed, progress, device : random starts, progress bar, torch device for the Viterbi
+    """
+
+    name = "hmm"
+    supervised = False
+
+    def __init__(self, *, resolution: float = 0.25, max_speed: float = 5.0, dt: float = 0.1,
+                 delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
+                 max_iter: int = 8, tol: float = 1e-4, inner: int = 2, potts: float = 1.0, shadow: float = 3.0,
+                 los_bias: float = 0.02, mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
+                 sequence: bool = False, estimator: str = "mean", seed: int = 0, progress: bool = False,
+                 device: str | None = None):
+        self.resolution = resolution
+        self.max_speed = max_speed
+        self.dt = dt
+        self.delay = delay
+        self.use_delay = use_delay
+        self.inits = inits
+        self.max_iter = max_iter
+        self.tol = tol
+        self.inner = inner
+        self.potts = potts
+        self.shadow = shadow
+        self.los_bias = los_bias
+        self.mobility_alpha = mobility_alpha
+        self.mobility_sigma = mobility_sigma
+        self.sequence = sequence
+        self.estimator = estimator
+        self.seed = seed
+        self.progress = progress
+        self.device = device
+
+    # -- validation and set-up ------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.resolution <= 0 or self.max_speed <= 0 or self.dt <= 0:
+            raise ParameterError(f"{self.name}: resolution, max_speed and dt must be > 0, got "
+                                 f"{self.resolution}, {self.max_speed}, {self.dt}")
+        bad = [i for i in self.inits if i not in INITS]
+        if bad or not self.inits:
+            raise ParameterError(f"{self.name}: inits={tuple(self.inits)}; expected a non-empty subset of {INITS}")
+        if self.estimator not in ("map", "mean"):
+            raise ParameterError(f"{self.name}: estimator={self.estimator!r}; expected 'map' or 'mean'")
+        if self.delay not in ("selectivity", "rms"):
+            raise ParameterError(f"{self.name}: delay={self.delay!r}; expected 'selectivity' or 'rms'")
+
+    def _slot(self, ds) -> float:
+        ts = ds.timestamps
+        if ts is None or len(ts) < 2:
+            return float(self.dt)
+        d = np.diff(np.asarray(ts, dtype=np.float64))
+        if (d <= 0).any():
+            raise DataError(f"{self.name}: timestamps must increase (the fit needs one time-ordered walk)")
+        return float(np.median(d))
+
+    def _base_model(self, scene, dt: float) -> HMMModel:
+        height = float(scene.user_heights[0])
+        cells = scene.grid(self.resolution, height=height)
+        graph = build_cell_graph(cells[:, :2], self.resolution, self.max_speed * dt / self.resolution + 0.5)
+        logd, phi = cell_geometry(cells, scene.aps)
+        n_b = len(scene.aps)
+        return HMMModel(graph=graph, logd=logd, phi=phi, params=default_params(n_b),
+                        regions=np.ones((graph.n_cells, n_b), dtype=bool),
+                        mobility=MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma), dt=dt,
+                        prior=SpatialPrior(self.potts, self.shadow, self.los_bias),
+                        shadows=[shadow_pairs(graph, np.asarray(ap.position[:2])) for ap in scene.aps],
+                        features=(True, True, bool(self.use_delay)), extra={"height": height})
+
+    def _tracks(self, z: np.ndarray, scene) -> dict[str, np.ndarray]:
+        ap_xy = scene.ap_positions[:, :2]
+        out = {}
+        if "aoa" in self.inits:
+            out["aoa"] = smooth_track(aoa_track(z[..., 1], z[..., 0], scene.aps, float(scene.user_heights[0]),
+                                                scene.bounds))
+        if "wcl" in self.inits:
+            out["wcl"] = smooth_track(wcl_track(z[..., 0], ap_xy))
+        return out
+
+    # -- Localizer hooks ------------------------------------------------------------------------
+    def _fit(self, train) -> None:
+        self._check_params()
+        scene = train.scene
+        dt = self._slot(train)
+        z = hmm_features(train, self.delay)
+        base = self._base_model(scene, dt)
+        result = self._optimise(z, base, train)
+        self._store(result, scene)
+
+    def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
+        return fit_hmm(z, base, tracks=self._tracks(z, train.scene), n_random=int("random" in self.inits),
+                       seed=self.seed, max_iter=self.max_iter, tol=self.tol, inner=self.inner,
+                       device=self.device, progress=self.progress)
+
+    def _store(self, result: FitResult, scene) -> None:
+        m = result.model
+        h = m.extra["height"]
+        self.model_ = m
+        self.trajectory_ = np.column_stack([m.lattice_xy[result.cells], np.full(len(result.cells), h)])
+        self.cells_ = result.cells
+        self.history_ = result.history
+        self.objective_ = result.objective
+        self.best_init_ = result.best_init
+        self.trajectory_los_ = m.regions[result.cells]
+
+    def _emission(self, ds) -> np.ndarray:
+        z = hmm_features(ds, self.delay)
+        if z.shape[1] != self.model_.logd.shape[1]:
+            raise DataError(f"{self.name}: dataset has {z.shape[1]} APs, the map {self.model_.logd.shape[1]}")
+        return emission_table(z, self.model_)
+
+    def _predict(self, ds) -> np.ndarray:
+        m = self.model_
+        emis = self._emission(ds)
+        h = m.extra["height"]
+        xy = m.lattice_xy
+        if self.sequence and len(emis) >= 2:
+            trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
+            cells, _ = viterbi2(emis, trans, m.graph.prv, device=self.device)
+            out = xy[cells]
+        elif self.estimator == "map":
+            out = xy[np.argmax(emis, axis=1)]
+        else:
+            w = np.exp(emis - emis.max(axis=1, keepdims=True))
+            out = (w @ xy) / w.sum(axis=1, keepdims=True)
+        return np.column_stack([out, np.full(len(out), h)])
+
+    def predict_regions(self, ds) -> np.ndarray:
+        """LOS flags ``[N, B]`` bool of the map at the predicted (MAP) cells of ``ds``."""
+        self.check_fitted()
+        return self.model_.regions[np.argmax(self._emission(ds), axis=1)]
+
+    def radio_map(self) -> RadioMap:
+        """The fitted radio map (LOS maps, expected features, parameters)."""
+        self.check_fitted()
+        m = self.model_
+        return RadioMap.from_model(m.lattice_xy, m.graph.delta, m.logd, m.phi, m.regions, m.params,
+                                   meta={"mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
+                                         "method": self.name})
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        m = self.model_
+        arrays = {"xy": m.graph.xy, "logd": m.logd, "phi": m.phi, "regions": m.regions.astype(np.uint8),
+                  "trajectory": self.trajectory_, "cells": self.cells_,
+                  **{f"param_{k}": v for k, v in m.params.arrays().items()}}
+        meta = {"delta": m.graph.delta, "n_offsets_radius": float(np.hypot(*m.graph.offsets[-1].T)),
+                "mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
+                "prior": [m.prior.potts, m.prior.shadow, m.prior.los_bias], "features": list(m.features),
+                "objective": self.objective_, "best_init": self.best_init_, "history": self.history_}
+        return arrays, meta
+
+    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        graph = build_cell_graph(arrays["xy"], meta["delta"], meta["n_offsets_radius"])
+        mob = meta["mobility"]
+        model = HMMModel(graph=graph, logd=arrays["logd"], phi=arrays["phi"],
+                         params=PropagationParams.from_arrays({k[6:]: v for k, v in arrays.items()
+                                                               if k.startswith("param_")}),
+                         regions=arrays["regions"].astype(bool),
+                         mobility=MobilityParams(mob["alpha"], tuple(mob["mean_velocity"]), mob["innovation_std"]),
+                         dt=meta["dt"], prior=SpatialPrior(*meta["prior"]), shadows=[np.zeros((0, 2), np.int64)]
+                         * arrays["logd"].shape[1], features=tuple(meta["features"]),
+                         extra={"height": meta["height"]})
+        self.model_ = model
+        self.trajectory_ = arrays["trajectory"]
+        self.cells_ = arrays["cells"].astype(np.int64)
+        self.trajectory_los_ = model.regions[self.cells_]
+        self.objective_ = meta["objective"]
+        self.best_init_ = meta["best_init"]
+        self.history_ = meta["history"]
+
+
+class GMA(HMMRadioMap):
+    """Genius-aided map-assisted baseline: the HMM with the true propagation model given.
+
+    ``fit`` uses the training positions and LOS flags only to build the true model (WLS/EM fits of
+    every block on true geometry, true LOS maps from the scene); the trajectory and the mobility
+    parameters are then estimated from the features alone, as in the HMM.
+    """
+
+    name = "gma"
+    supervised = True
+
+    def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
+        scene = train.scene
+        if train.los is None:
+            raise DataError(f"{self.name}: the training set needs LOS flags to build the true model")
+        logd, phi = cell_geometry(train.positions, scene.aps)
+        params = base.params
+        for _ in range(3):
+            params = fit_params(z, logd, phi, np.asarray(train.los, dtype=bool), params, fit_delay=self.use_delay)
+        cells3 = np.column_stack([base.graph.xy, np.full(base.graph.n_cells, base.extra["height"])])
+        true_model = replace(base, params=params, regions=scene.los(cells3))
+        return fit_hmm(z, true_model, fix_propagation=True, max_iter=self.max_iter, tol=self.tol,
+                       device=self.device, progress=self.progress)
+
+
+LOCALIZERS.register("hmm", HMMRadioMap)
+LOCALIZERS.register("gma", GMA)
