@@ -13,6 +13,8 @@ via the same specular planes has length ``|user - image(element_n)|``.
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -52,35 +54,37 @@ class _Planes:
         """Mirror points ``x [Q, ..., 3]`` across planes ``idx [Q]``."""
         c = self.point[idx].reshape((len(idx),) + (1,) * (x.ndim - 2) + (3,))
         n = self.normal[idx].reshape(c.shape)
-        return x - 2.0 * ((x - c) * n).sum(-1, keepdims=True) * n
+        return x - 2.0 * _dot(x - c, n)[..., None] * n
 
     def intersect(self, start: np.ndarray, end: np.ndarray, idx: np.ndarray):
-        """Intersection of segments ``start -> end [N, Q, 3]`` with planes ``idx [Q]``.
+        """Intersection of segments ``start -> end [M, 3]`` with planes ``idx [M]`` (element-wise).
 
-        Returns the points ``[N, Q, 3]``, validity ``[N, Q]`` (strictly inside the segment and
-        within the plane's extent) and the incidence cosine ``[N, Q]``.
+        Returns the points ``[M, 3]``, validity ``[M]`` (strictly inside the segment and within
+        the plane's extent) and the incidence cosine ``[M]``.
         """
         c, n = self.point[idx], self.normal[idx]
         with np.errstate(divide="ignore", invalid="ignore"):  # parallel or already-invalid segments
             d = end - start
-            denom = (d * n).sum(-1)
-            t = ((c - start) * n).sum(-1) / denom
+            denom = _dot(d, n)
+            t = _dot(c - start, n) / denom
             r = start + t[..., None] * d
             ok = np.isfinite(t) & (t > 1e-9) & (t < 1 - 1e-9)
-            s = ((r[..., :2] - self.a[idx]) * self.e[idx]).sum(-1) / (self.e[idx] ** 2).sum(-1)
+            a, e = self.a[idx], self.e[idx]
+            s = ((r[..., 0] - a[..., 0]) * e[..., 0] + (r[..., 1] - a[..., 1]) * e[..., 1]) / \
+                (e[..., 0] ** 2 + e[..., 1] ** 2)
             in_wall = (s >= 0) & (s <= 1) & (r[..., 2] >= self.z[idx, 0]) & (r[..., 2] <= self.z[idx, 1])
             x0, x1, y0, y1 = self.bbox
             in_slab = (r[..., 0] >= x0) & (r[..., 0] <= x1) & (r[..., 1] >= y0) & (r[..., 1] <= y1)
             ok &= np.where(self.is_slab[idx], in_slab, in_wall)
-            cos_inc = np.abs(denom) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12)
+            cos_inc = np.abs(denom) / np.maximum(np.sqrt(_dot(d, d)), 1e-12)
         return r, ok, np.nan_to_num(cos_inc)
 
     def reflection(self, idx: np.ndarray, cos_inc: np.ndarray) -> np.ndarray:
-        """Reflection coefficients ``[N, Q]`` of planes ``idx [Q]`` at incidence cosines ``[N, Q]``."""
+        """Reflection coefficients ``[M]`` of planes ``idx [M]`` at incidence cosines ``[M]``."""
         out = np.empty_like(cos_inc)
         for p in np.unique(idx):
-            cols = idx == p
-            out[:, cols] = self.materials[p].reflection_coefficient(cos_inc[:, cols])
+            sel = idx == p
+            out[sel] = self.materials[p].reflection_coefficient(cos_inc[sel])
         return out
 
 
@@ -96,7 +100,16 @@ def _penetration_db(scene: Scene, start: np.ndarray, end: np.ndarray) -> np.ndar
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+    return v / np.maximum(np.sqrt(_dot(v, v)), 1e-12)[..., None]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dot product over a last axis of size 3 (faster than a reduction for tiny axes)."""
+    return a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2]
+
+
+def _norm(v: np.ndarray) -> np.ndarray:
+    return np.sqrt(_dot(v, v))
 
 
 def trace(
@@ -134,8 +147,12 @@ def trace(
         if velocity.shape != pos.shape:
             raise ParameterError(f"velocity must have shape {pos.shape}, got {velocity.shape}")
     planes = _Planes(scene)
-    chunks = [_trace_chunk(scene, planes, pos[i:i + _CHUNK], max_order, scatterers)
-              for i in range(0, len(pos), _CHUNK)]
+    starts = range(0, len(pos), _CHUNK)
+    workers = min(len(starts), os.cpu_count() or 1)
+    # NumPy releases the GIL inside large array operations: chunks run in parallel threads
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        chunks = list(pool.map(lambda i: _trace_chunk(scene, planes, pos[i:i + _CHUNK], max_order, scatterers),
+                               starts))
     paths = Paths.concatenate(chunks) if len(chunks) != 1 else chunks[0]
     if velocity is not None:
         paths = paths.with_velocity(velocity, scene.ofdm.wavelength)
@@ -196,7 +213,11 @@ def _direct(scene: Scene, pos: np.ndarray, o: np.ndarray, elem: np.ndarray) -> d
 
 def _reflections(scene: Scene, planes: _Planes, pos: np.ndarray, o: np.ndarray, elem: np.ndarray,
                  seq: np.ndarray) -> dict:
-    """Specular paths for plane sequences ``seq [Q, k]`` (AP -> seq[0] -> ... -> seq[k-1] -> user)."""
+    """Specular paths for plane sequences ``seq [Q, k]`` (AP -> seq[0] -> ... -> seq[k-1] -> user).
+
+    Candidates are compacted after every geometric test, so the work after the first
+    intersection scales with the number of surviving (position, sequence) pairs.
+    """
     lam = scene.ofdm.wavelength
     q, k = seq.shape
     n = len(pos)
@@ -208,28 +229,47 @@ def _reflections(scene: Scene, planes: _Planes, pos: np.ndarray, o: np.ndarray, 
         img_el = planes.mirror(img_el, seq[:, j])
         images.append(img)
     # walk back from the user: R_k on plane seq[k-1] toward image I_k, then R_{k-1} toward I_{k-1}, ...
-    user = np.broadcast_to(pos[:, None, :], (n, q, 3))
-    start, valid, coef = user, np.ones((n, q), bool), np.ones((n, q))
-    points = [None] * k
+    rows, cols = np.repeat(np.arange(n), q), np.tile(np.arange(q), n)  # surviving (position, sequence) pairs
+    user = pos[rows]
+    start, coef = user, np.ones(len(rows))
+    points = []
     for j in range(k - 1, -1, -1):
-        r, ok, cos_inc = planes.intersect(start, np.broadcast_to(images[j], (n, q, 3)), seq[:, j])
-        valid &= ok
-        coef *= planes.reflection(seq[:, j], cos_inc)
-        points[j] = r
-        start = r
-    # penetration losses only where the geometry is valid (most candidates are not)
-    nz = np.nonzero(valid)
-    chain = [np.broadcast_to(o, (len(nz[0]), 3))] + [r[nz] for r in points] + [user[nz]]
-    loss_db = np.zeros((n, q))
-    loss_db[nz] = sum(_penetration_db(scene, a, b) for a, b in zip(chain[:-1], chain[1:], strict=True))
-    length = np.linalg.norm(pos[:, None, :] - images[-1][None], axis=-1)  # [N, Q]
-    return _pack(
-        gain=_free_space(lam, length) * coef * 10 ** (-loss_db / 20),
-        length=length,
-        element_length=np.linalg.norm(pos[:, None, None, :] - img_el[None], axis=-1),
-        departure=_unit(points[0] - o), arrival=_unit(user - points[-1]),
-        valid=valid, order=k, kind=KIND_REFLECTION, los_direct=np.zeros((n, q), bool),
-    )
+        r, ok, cos_inc = planes.intersect(start, images[j][cols], seq[cols, j])
+        keep = np.flatnonzero(ok)
+        rows, cols, user, coef = rows[keep], cols[keep], user[keep], coef[keep]
+        points = [pt[keep] for pt in points]
+        coef = coef * planes.reflection(seq[cols, j], cos_inc[keep])
+        points.insert(0, r[keep])
+        start = r[keep]
+    # penetration losses of every segment of the surviving paths
+    chain = [np.broadcast_to(o, user.shape)] + points + [user]
+    loss_db = sum(_penetration_db(scene, a, b) for a, b in zip(chain[:-1], chain[1:], strict=True))
+    length = _norm(user - images[-1][cols])
+    out = _dense(n, q, elem.shape[0])
+    out["valid"][rows, cols] = True
+    out["gain"][rows, cols] = _free_space(lam, length) * coef * 10 ** (-loss_db / 20)
+    out["length"][rows, cols] = length
+    out["element_length"][rows, cols] = _norm(user[:, None, :] - img_el[cols])
+    out["departure"][rows, cols] = _unit(points[0] - o)
+    out["arrival"][rows, cols] = _unit(user - points[-1])
+    out["order"][:] = k
+    out["kind"][:] = KIND_REFLECTION
+    return out
+
+
+def _dense(n: int, q: int, n_ant: int) -> dict:
+    """Empty candidate arrays ``[N, Q, ...]`` (invalid, zero gain, unit lengths)."""
+    return {
+        "gain": np.zeros((n, q), np.complex128),
+        "length": np.ones((n, q)),
+        "element_length": np.ones((n, q, n_ant)),
+        "departure": np.zeros((n, q, 3)),
+        "arrival": np.zeros((n, q, 3)),
+        "valid": np.zeros((n, q), bool),
+        "order": np.zeros((n, q), np.int8),
+        "kind": np.zeros((n, q), np.int8),
+        "los_direct": np.zeros((n, q), bool),
+    }
 
 
 def _scattered(scene: Scene, pos: np.ndarray, o: np.ndarray, elem: np.ndarray) -> dict:

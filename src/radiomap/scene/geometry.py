@@ -25,16 +25,16 @@ def segment_wall_crossings(
     """
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
-    d = (q - p)[..., None, :2]  # [..., 1, 2]
-    e = wall_b - wall_a  # [W, 2]
-    w0 = wall_a - p[..., None, :2]  # [..., W, 2]
-    denom = d[..., 0] * e[..., 1] - d[..., 1] * e[..., 0]  # [..., W]
+    dx, dy = (q[..., 0] - p[..., 0])[..., None], (q[..., 1] - p[..., 1])[..., None]  # [..., 1]
+    ex, ey = wall_b[:, 0] - wall_a[:, 0], wall_b[:, 1] - wall_a[:, 1]  # [W]
+    wx, wy = wall_a[:, 0] - p[..., 0, None], wall_a[:, 1] - p[..., 1, None]  # [..., W]
+    denom = dx * ey - dy * ex
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (w0[..., 0] * e[..., 1] - w0[..., 1] * e[..., 0]) / denom  # along p->q
-        s = (w0[..., 0] * d[..., 1] - w0[..., 1] * d[..., 0]) / denom  # along wall
+        t = (wx * ey - wy * ex) / denom  # along p->q
+        s = (wx * dy - wy * dx) / denom  # along wall
     hit = (np.abs(denom) > _EPS) & (t > _EPS) & (t < 1 - _EPS) & (s > -_EPS) & (s < 1 + _EPS)
     if wall_z is not None and p.shape[-1] == 3:
-        z = p[..., None, 2] + np.where(hit, t, 0.0) * (q - p)[..., None, 2]
+        z = p[..., 2, None] + np.where(hit, t, 0.0) * (q[..., 2] - p[..., 2])[..., None]
         hit &= (z >= wall_z[:, 0]) & (z <= wall_z[:, 1])
     return hit
 

@@ -106,19 +106,45 @@ def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: 
     return cells, model, history
 
 
-def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner: int = 2) -> HMMModel:
+def delay_los_llr(delay: np.ndarray, seed: int = 0, clip: float = 5.0) -> np.ndarray:
+    """Position-free LOS evidence ``[T, B]``: log-odds of the low-selectivity component of a
+    two-component Gaussian mixture fitted per AP to the delay feature ``[T, B]``.
+
+    A dominant direct path flattens the spectrum, so the component with the smaller mean of the
+    (log) frequency selectivity is LOS. Clipped to ``+-clip`` nats.
+    """
+    from sklearn.mixture import GaussianMixture
+
+    d = np.asarray(delay, dtype=np.float64)
+    out = np.zeros_like(d)
+    for b in range(d.shape[1]):
+        gm = GaussianMixture(2, random_state=seed).fit(d[:, b:b + 1])
+        post = np.clip(gm.predict_proba(d[:, b:b + 1]), 1e-12, 1.0)
+        los = int(np.argmin(gm.means_[:, 0]))
+        out[:, b] = np.log(post[:, los]) - np.log(post[:, 1 - los])
+    return np.clip(out, -clip, clip)
+
+
+def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner: int = 2, seed: int = 0
+                     ) -> HMMModel:
     """Initial regions and propagation parameters from a rough position track ``[T, 2]`` (m).
 
-    The first region maps use the angle model only (the one feature whose mean, the geometric
-    angle, needs no fitted parameter): a small angle residual means LOS. Power and delay models
-    start from data-scaled defaults and are then fitted by WLS under these maps.
+    The first region maps combine two pieces of evidence that need no fitted parameter: the
+    angle residual at the track (the mean angle is geometric; small residual = LOS) and, when
+    the delay feature is used, the position-free delay mixture of ``delay_los_llr``. Power and
+    delay models start from data-scaled defaults and are then fitted by WLS under these maps.
     """
     cells = model.graph.nearest(track_xy)
     n_b = model.logd.shape[1]
     model = replace(model, params=default_params(n_b, z=z, logd=model.logd[cells]))
     angle_only = replace(model, features=(False, True, False))
-    regions = map_all_regions(region_data(z, cells, angle_only), model.graph.pairs, model.shadows, model.prior)
-    model = replace(model, regions=regions)
+    comp = emission_components(z, cells, angle_only)
+    llr = comp[..., 1] - comp[..., 0]
+    if model.features[2]:
+        llr = llr + delay_los_llr(z[..., 2], seed)
+    data = np.zeros((model.graph.n_cells, n_b))
+    np.add.at(data, cells, llr)
+    model = replace(model, regions=map_all_regions(data, model.graph.pairs, model.shadows, model.prior))
     for k in range(inner):
         if k > 0:
             regions = map_all_regions(region_data(z, cells, model), model.graph.pairs, model.shadows,
@@ -160,7 +186,7 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
         starts.append(("given", model))
     else:
         for name, track in (tracks or {}).items():
-            starts.append((name, start_from_track(z, track, model, inner)))
+            starts.append((name, start_from_track(z, track, model, inner, seed)))
         for k in range(n_random):
             starts.append((f"random{k}", replace(model, params=default_params(model.logd.shape[1], rng=rng, z=z,
                                                                               logd=model.logd),

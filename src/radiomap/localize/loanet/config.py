@@ -25,8 +25,11 @@ class MaskDETRConfig:
     queries: int = 4
     ffn: int = 1024  # (chosen)
     dropout: float = 0.1  # (chosen)
+    patch: int = 1  # consecutive angle beams per token (1: one token per beam; n_v: one per array column)
 
     def __post_init__(self):
+        if self.patch < 1:
+            raise ParameterError(f"patch = {self.patch}, expected >= 1")
         if self.backbone not in ("de", "ec"):
             raise ParameterError(f"backbone = {self.backbone!r}, expected 'de' or 'ec'")
         if self.hidden % self.heads:
@@ -122,14 +125,17 @@ CPU = LOANetPreset(
     name="cpu",
     n_taps=16,
     eta=0.01,
-    de=MaskDETRConfig("de", hidden=64, heads=4, enc_layers=2, dec_layers=1, queries=4, ffn=128, dropout=0.0),
-    ec=MaskDETRConfig("ec", hidden=64, heads=4, enc_layers=3, dec_layers=1, queries=4, ffn=128, dropout=0.0),
+    de=MaskDETRConfig("de", hidden=64, heads=4, enc_layers=2, dec_layers=1, queries=4, ffn=128, dropout=0.0,
+                      patch=8),
+    ec=MaskDETRConfig("ec", hidden=64, heads=4, enc_layers=3, dec_layers=1, queries=4, ffn=128, dropout=0.0,
+                      patch=8),
     tdc=TDCConfig(hidden=64, heads=4, enc_layers=2, dec_layers=1, ffn=128, dropout=0.0),
     cnn=CNNConfig(channels=(8, 16, 32), fc=128, dropout=0.0),
     train_reg=TrainConfig(epochs=60, batch_size=32, lr=1e-3, optimizer="adam", patience=12, lr_patience=4),
     train_tdc=TrainConfig(epochs=30, batch_size=64, lr=1e-3, optimizer="adamw", weight_decay=1e-2,
                           patience=8, lr_patience=3),
-    notes={"scaled": "hidden 64, fewer layers, larger batches and LR, <= 60 epochs, 16 delay taps"},
+    notes={"scaled": "hidden 64, fewer layers, tokens of 8 beams (one UPA column), larger batches and LR, "
+                     "16 delay taps"},
 )
 
 PRESETS = {"paper": PAPER, "cpu": CPU}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from radiomap.errors import ParameterError
 from radiomap.localize.loanet.backbones import build_backbone
 from radiomap.localize.loanet.config import MaskDETRConfig
 
@@ -16,7 +17,8 @@ from radiomap.localize.loanet.config import MaskDETRConfig
 class MaskDETRReg(nn.Module):
     """Regression DETR over angle-beam tokens.
 
-    Input: ``x [B, A, G]`` (X_AD), ``m [B, A, G]`` (mask). Output: ``[B, 3]`` coordinates in the
+    Input: ``x [B, A, G]`` (X_AD), ``m [B, A, G]`` (mask); tokens are groups of ``cfg.patch``
+    consecutive angle beams (``A / patch`` tokens of ``patch * G`` values). Output: ``[B, 3]`` in the
     normalised frame the caller trained on (the mean of the ``N_q`` per-query estimates).
     ``forward_queries`` returns the per-query estimates ``[B, N_q, 3]``.
     """
@@ -24,6 +26,7 @@ class MaskDETRReg(nn.Module):
     def __init__(self, backbone: nn.Module, n_tokens: int, cfg: MaskDETRConfig):
         super().__init__()
         d = cfg.hidden
+        self.patch = cfg.patch
         self.backbone = backbone
         self.pos = nn.Parameter(torch.randn(1, n_tokens, d) * 0.02)  # learned angle-beam position code
         self.queries = nn.Parameter(torch.randn(1, cfg.queries, d) * 0.02)
@@ -36,7 +39,9 @@ class MaskDETRReg(nn.Module):
         self.head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 3))
 
     def forward_queries(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-        tokens = self.backbone(x, m) + self.pos
+        b, a, g = x.shape
+        p = self.patch
+        tokens = self.backbone(x.reshape(b, a // p, p * g), m.reshape(b, a // p, p * g)) + self.pos
         memory = self.encoder(tokens)
         q = self.decoder(self.queries.expand(x.shape[0], -1, -1), memory)
         return self.head(q)
@@ -47,4 +52,6 @@ class MaskDETRReg(nn.Module):
 
 def build_maskdetr(cfg: MaskDETRConfig, n_beams: int, n_taps: int) -> MaskDETRReg:
     """MaskDETR-Reg for ``[n_beams, n_taps]`` angle-delay images."""
-    return MaskDETRReg(build_backbone(cfg, n_taps), n_beams, cfg)
+    if n_beams % cfg.patch:
+        raise ParameterError(f"patch = {cfg.patch} does not divide the {n_beams} angle beams")
+    return MaskDETRReg(build_backbone(cfg, cfg.patch * n_taps), n_beams // cfg.patch, cfg)

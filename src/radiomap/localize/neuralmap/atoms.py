@@ -101,8 +101,8 @@ def region_grid(lo: np.ndarray, hi: np.ndarray, n_regions: tuple[int, int]) -> t
     return cs[0], cs[1]
 
 
-def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float, n_regions: tuple[int, int] = (1, 1),
-               atoms_per_region: int = 12, max_points: int = 1024, seed: int = 0,
+def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
+               n_regions: tuple[int, int] = (1, 1), atoms_per_region: int = 12, max_points: int = 1024, seed: int = 0,
                device: str | torch.device = "cpu", progress: bool = False) -> dict[str, np.ndarray]:
     """Atoms of every region by OMP on the training channels in that region's support.
 

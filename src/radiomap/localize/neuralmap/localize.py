@@ -47,7 +47,7 @@ class _Space:
 
     def __init__(self, f: ChannelFn):
         self.f = f
-        self.factored = callable(getattr(f, "coefficients", None)) and callable(getattr(f, "atom_matrix", None))
+        self.factored = all(callable(getattr(f, a, None)) for a in ("coefficients", "atom_matrix"))
         if self.factored:
             with torch.no_grad():
                 self.b = f.atom_matrix()
@@ -108,7 +108,8 @@ class PipelineConfig:
         if self.n_grad < 0 or self.n_circles < 0 or self.circle_points < 1:
             raise ParameterError("PipelineConfig: n_grad, n_circles must be >= 0 and circle_points >= 1")
         if self.global_metric not in ("pi", "frobenius"):
-            raise ParameterError(f"PipelineConfig.global_metric={self.global_metric!r}; expected 'pi' or 'frobenius'")
+            raise ParameterError(
+                f"PipelineConfig.global_metric={self.global_metric!r}; expected 'pi' or 'frobenius'")
 
 
 def grid_positions(lo: np.ndarray, hi: np.ndarray, step: float, z: float) -> np.ndarray:

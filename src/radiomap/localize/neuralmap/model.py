@@ -117,7 +117,8 @@ class ModelBasedChannelMap(nn.Module):
         super().__init__()
         d = len(wave_vectors)
         self.config = {
-            "n_atoms": int(d), "n_antennas": int(np.shape(psi_a)[1]), "n_subcarriers": int(np.shape(psi_f)[1]),
+            "n_atoms": int(d), "n_antennas": int(np.shape(psi_a)[1]),
+            "n_subcarriers": int(np.shape(psi_f)[1]),
             "hidden": int(hidden), "n_layers": int(n_layers), "wavelength": float(wavelength),
             "z_ref": float(z_ref), "n_ff": int(0 if ff_freqs is None else np.shape(ff_freqs)[1]),
         }
@@ -161,12 +162,14 @@ class ModelBasedChannelMap(nn.Module):
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
         """``c(x) = w(x) * psi_x(x)``: ``[N, 3]`` metres -> ``[N, D]`` complex64."""
-        phase = (-2 * math.pi / self.wavelength) * ((x[:, None, :] - self.origins[None]) * self.k[None]).sum(-1)
+        rel = x[:, None, :] - self.origins[None]
+        phase = (-2 * math.pi / self.wavelength) * (rel * self.k[None]).sum(-1)
         return self.weights(x) * torch.polar(torch.ones_like(phase), phase)
 
     def atom_matrix(self) -> torch.Tensor:
         """``B [D, N_a * N_s]`` complex64 with ``vec(f(x)) = c(x) @ B`` (antenna-major flattening)."""
-        return (as_complex(self.psi_a)[:, :, None] * as_complex(self.psi_f)[:, None, :]).reshape(self.k.shape[0], -1)
+        outer = as_complex(self.psi_a)[:, :, None] * as_complex(self.psi_f)[:, None, :]
+        return outer.reshape(self.k.shape[0], -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = self.coefficients(x)
@@ -196,7 +199,8 @@ def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hi
     """
     if ff_max_cycles_per_m >= 0.5 / wavelength:
         raise ParameterError(
-            f"ff_max_cycles_per_m={ff_max_cycles_per_m} is not low-frequency; expected < {0.5 / wavelength:.2f}"
+            f"ff_max_cycles_per_m={ff_max_cycles_per_m} is not low-frequency; "
+            f"expected < {0.5 / wavelength:.2f}"
         )
     rng = np.random.default_rng(seed)
     r = ff_max_cycles_per_m * np.sqrt(rng.uniform(0.0, 1.0, n_ff))

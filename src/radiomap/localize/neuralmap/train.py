@@ -75,7 +75,8 @@ def train_map(model: nn.Module, positions: np.ndarray, csi: np.ndarray, *, epoch
     ``TrainResult``; ``model`` holds the parameters of the best validation epoch.
     """
     if positions.ndim != 2 or positions.shape[1] != 3 or len(positions) != len(csi):
-        raise DataError(f"train_map: positions {positions.shape} and csi {csi.shape} do not match ([N, 3], [N, A, S])")
+        raise DataError(f"train_map: positions {positions.shape} and csi {csi.shape} do not match "
+                        "([N, 3], [N, A, S])")
     if not np.all(np.isfinite(csi)) or not np.all(np.isfinite(positions)):
         raise DataError("train_map: NaN or Inf in positions or csi")
     if not 0.0 < val_fraction < 0.5:

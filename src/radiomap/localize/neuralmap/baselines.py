@@ -1,0 +1,114 @@
+"""Fingerprint baselines of seeds 001/003 on raw CSI: nearest neighbour and WKNN.
+
+The dictionary is the training set itself (``[N, B N_a K]`` complex64 channels + positions); its
+size in bytes is what the model-based map is compared with. Similarities between a query ``h``
+and an entry ``g`` (both flattened):
+- phase-insensitive (``nn-pi``): ``|h^H g| / (||h|| ||g||)``, i.e. the least
+  ``d_PI = sqrt(2 - 2 |h^H g| / (||h|| ||g||))``;
+- cosine (``nn-cosine``): ``Re(h^H g) / (||h|| ||g||)`` (phase-sensitive);
+- ``wknn-csi``: the ``k`` entries of least ``d_PI``, positions averaged with weights ``1 / (d_PI + eps)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from radiomap.errors import ParameterError
+from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.neuralmap.localizer import csi_matrix
+
+if TYPE_CHECKING:
+    from radiomap.data import CSIDataset
+
+
+def _unit_rows(h: np.ndarray) -> torch.Tensor:
+    t = torch.as_tensor(h.reshape(len(h), -1), dtype=torch.complex64)
+    return t / t.norm(dim=1, keepdim=True).clamp(min=1e-30)
+
+
+class _CSIFingerprint(Localizer):
+    """Shared dictionary handling; subclasses choose the similarity and the estimator."""
+
+    supervised = True
+    phase_insensitive = True
+
+    def __init__(self, *, k: int = 1, query_batch: int = 1024):
+        self.k = k
+        self.query_batch = query_batch
+
+    @property
+    def dictionary_bytes_(self) -> int:
+        """Bytes of the stored dictionary: complex64 channels + float64 positions."""
+        return int(self.csi_.nbytes + self.positions_.nbytes)
+
+    def _fit(self, train: CSIDataset) -> None:
+        if self.k < 1:
+            raise ParameterError(f"{self.name}: k={self.k}; expected >= 1")
+        self.csi_ = csi_matrix(train).reshape(train.n_samples, -1)
+        self.positions_ = np.asarray(train.positions, dtype=np.float64)
+
+    def similarity(self, q: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+        """``[Q, M]`` x ``[N, M]`` unit-norm rows -> ``[Q, N]`` similarity in [-1, 1]."""
+        cross = q.conj() @ d.T
+        return cross.abs() if self.phase_insensitive else cross.real
+
+    def _predict(self, ds: CSIDataset) -> np.ndarray:
+        d = _unit_rows(self.csi_)
+        q_all = csi_matrix(ds).reshape(ds.n_samples, -1)
+        k = min(self.k, len(d))
+        out = []
+        for i in range(0, len(q_all), self.query_batch):
+            sim = self.similarity(_unit_rows(q_all[i:i + self.query_batch]), d)
+            val, idx = sim.topk(k, dim=1)
+            pos = torch.as_tensor(self.positions_)[idx]  # [Q, k, 3]
+            if k == 1:
+                out.append(pos[:, 0].numpy())
+                continue
+            dist = torch.sqrt((2 - 2 * val.double()).clamp(min=0))
+            w = 1.0 / (dist + 1e-6)
+            out.append(((w[..., None] * pos).sum(1) / w.sum(1, keepdim=True)).numpy())
+        return np.concatenate(out) if out else np.zeros((0, 3))
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        re_im = np.stack([self.csi_.real, self.csi_.imag], axis=-1).astype(np.float32)
+        return {"csi": re_im, "positions": self.positions_}, {}
+
+    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.csi_ = (arrays["csi"][..., 0] + 1j * arrays["csi"][..., 1]).astype(np.complex64)
+        self.positions_ = np.asarray(arrays["positions"], dtype=np.float64)
+
+
+@LOCALIZERS.register("nn-pi")
+class PhaseInsensitiveNN(_CSIFingerprint):
+    """Nearest neighbour with the phase-insensitive similarity ``|h^H g| / (||h|| ||g||)``."""
+
+    name = "nn-pi"
+    phase_insensitive = True
+
+    def __init__(self, *, query_batch: int = 1024):
+        super().__init__(k=1, query_batch=query_batch)
+
+
+@LOCALIZERS.register("nn-cosine")
+class CosineNN(_CSIFingerprint):
+    """Nearest neighbour with the cosine similarity ``Re(h^H g) / (||h|| ||g||)``."""
+
+    name = "nn-cosine"
+    phase_insensitive = False
+
+    def __init__(self, *, query_batch: int = 1024):
+        super().__init__(k=1, query_batch=query_batch)
+
+
+@LOCALIZERS.register("wknn-csi")
+class ChannelWKNN(_CSIFingerprint):
+    """Weighted k-nearest neighbours on the phase-insensitive distance (weights ``1 / d_PI``)."""
+
+    name = "wknn-csi"
+    phase_insensitive = True
+
+    def __init__(self, *, k: int = 4, query_batch: int = 1024):
+        super().__init__(k=k, query_batch=query_batch)

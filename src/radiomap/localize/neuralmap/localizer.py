@@ -1,0 +1,170 @@
+"""``neuralmap``: localization with a learned model-based location-to-channel map (seeds 001 + 003).
+
+``fit`` learns ``f_theta`` from labelled CSI (atoms by OMP, then NMSE training with early
+stopping); ``predict`` runs the 5-stage search of ``localize.py`` with ``f_theta`` as a generative
+channel model. CSI ``[N, B, N_a, K]`` is treated as one ``(B N_a) x K`` matrix per sample; users are
+assumed on a plane (the median training height) inside the training positions' bounding box.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from radiomap.errors import DataError, ParameterError
+from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.neuralmap.atoms import init_atoms
+from radiomap.localize.neuralmap.localize import PipelineConfig, localize
+from radiomap.localize.neuralmap.model import ModelBasedChannelMap, build_model_based_map, model_bytes
+from radiomap.localize.neuralmap.train import train_map
+
+if TYPE_CHECKING:
+    from radiomap.data import CSIDataset
+
+SPEED_OF_LIGHT = 299_792_458.0
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; otherwise ``torch.device(device)``."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def csi_matrix(ds: CSIDataset) -> np.ndarray:
+    """``[N, B, N_a, K]`` CSI -> ``[N, B N_a, K]`` complex64; rejects a time axis and missing CSI."""
+    if ds.csi is None:
+        raise DataError("neuralmap needs raw CSI; the dataset stores only features")
+    if ds.csi.ndim != 4:
+        raise DataError(f"neuralmap expects csi [N, B, N_a, K], got shape {ds.csi.shape}")
+    n, b, a, k = ds.csi.shape
+    return np.ascontiguousarray(ds.csi.reshape(n, b * a, k), dtype=np.complex64)
+
+
+def dataset_wavelength(ds: CSIDataset) -> float:
+    """Carrier wavelength (m) from the dataset's scene (or ``meta["carrier_hz"]``)."""
+    carrier = ds.meta.get("carrier_hz")
+    if carrier is None:
+        carrier = ds.scene.ofdm.carrier_hz
+    return SPEED_OF_LIGHT / float(carrier)
+
+
+@LOCALIZERS.register("neuralmap")
+class NeuralMapLocalizer(Localizer):
+    """Model-based neural location-to-channel map + 5-stage search (SPEC section 3).
+
+    Parameters
+    ----------
+    n_regions : Taylor-expansion regions per axis (``n_regions**2`` regions)
+    atoms_per_region : atoms per region (``D = n_regions**2 * atoms_per_region``)
+    hidden, n_layers, n_ff, ff_max_cycles_per_m : weight MLP and its low-frequency embedding
+    epochs, batch_size, lr, patience, val_fraction : training (validation carved from the train set)
+    global_step, local_half, local_step, n_grad, n_circles, circle_points, global_metric, query_batch :
+        search (lengths in wavelengths, see ``PipelineConfig``)
+    device : "auto" (CUDA if present), "cpu" or "cuda"; seed : all randomness; progress : tqdm bars
+    """
+
+    name = "neuralmap"
+    supervised = True
+
+    def __init__(self, *, n_regions: int = 1, atoms_per_region: int = 32, hidden: int = 64, n_layers: int = 2,
+                 n_ff: int = 16, ff_max_cycles_per_m: float = 1.5, epochs: int = 600, batch_size: int = 128,
+                 lr: float = 3e-3, patience: int = 60, val_fraction: float = 0.1, global_step: float = 0.125,
+                 local_half: float = 0.25, local_step: float = 0.0625, n_grad: int = 40, n_circles: int = 2,
+                 circle_points: int = 16, global_metric: str = "pi", query_batch: int = 512,
+                 device: str = "auto", seed: int = 0, progress: bool = False):
+        self.n_regions = n_regions
+        self.atoms_per_region = atoms_per_region
+        self.hidden = hidden
+        self.n_layers = n_layers
+        self.n_ff = n_ff
+        self.ff_max_cycles_per_m = ff_max_cycles_per_m
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.patience = patience
+        self.val_fraction = val_fraction
+        self.global_step = global_step
+        self.local_half = local_half
+        self.local_step = local_step
+        self.n_grad = n_grad
+        self.n_circles = n_circles
+        self.circle_points = circle_points
+        self.global_metric = global_metric
+        self.query_batch = query_batch
+        self.device = device
+        self.seed = seed
+        self.progress = progress
+
+    # -- helpers ---------------------------------------------------------------------------
+    def pipeline_config(self) -> PipelineConfig:
+        return PipelineConfig(global_step=self.global_step, local_half=self.local_half, local_step=self.local_step,
+                              n_grad=self.n_grad, n_circles=self.n_circles, circle_points=self.circle_points,
+                              global_metric=self.global_metric, batch_size=self.query_batch)
+
+    @property
+    def model_bytes_(self) -> int:
+        """Bytes of the learned map (float32 parameters and buffers)."""
+        return model_bytes(self.model_)
+
+    # -- Localizer hooks -------------------------------------------------------------------
+    def _fit(self, train: CSIDataset) -> None:
+        if self.n_regions < 1 or self.atoms_per_region < 1:
+            raise ParameterError(f"n_regions={self.n_regions}, atoms_per_region={self.atoms_per_region}; "
+                                 "expected >= 1")
+        self.pipeline_config()  # validates the search parameters before training
+        dev = resolve_device(self.device)
+        h = csi_matrix(train)
+        pos = np.asarray(train.positions, dtype=np.float64)
+        self.scale_ = float(np.sqrt(np.mean(np.abs(h) ** 2)))
+        if not self.scale_ > 0:
+            raise DataError("neuralmap: training CSI is all zero")
+        h = h / self.scale_
+        self.wavelength_ = dataset_wavelength(train)
+        self.lo_, self.hi_ = pos[:, :2].min(0), pos[:, :2].max(0)
+        self.z_ = float(np.median(pos[:, 2]))
+        init = init_atoms(pos, h, wavelength=self.wavelength_, n_regions=(self.n_regions, self.n_regions),
+                          atoms_per_region=self.atoms_per_region, seed=self.seed, device=dev,
+                          progress=self.progress)
+        self.model_ = build_model_based_map(init, lo=self.lo_, hi=self.hi_, wavelength=self.wavelength_,
+                                            hidden=self.hidden, n_layers=self.n_layers, n_ff=self.n_ff,
+                                            ff_max_cycles_per_m=self.ff_max_cycles_per_m, seed=self.seed)
+        self.train_result_ = train_map(self.model_, pos, h, epochs=self.epochs, batch_size=self.batch_size,
+                                       lr=self.lr, val_fraction=self.val_fraction, patience=self.patience,
+                                       seed=self.seed, device=dev, progress=self.progress, desc="neuralmap")
+        self.model_.to("cpu")
+
+    def _predict(self, ds: CSIDataset) -> np.ndarray:
+        dev = resolve_device(self.device)
+        self.model_.to(dev)
+        h = csi_matrix(ds) / self.scale_
+        pos, self.last_costs_ = localize(self.model_, h, lo=self.lo_, hi=self.hi_, z=self.z_,
+                                         wavelength=self.wavelength_, config=self.pipeline_config(), device=dev,
+                                         progress=self.progress)
+        self.model_.to("cpu")
+        return pos
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        meta = {"scale": self.scale_, "wavelength": self.wavelength_, "lo": self.lo_, "hi": self.hi_, "z": self.z_,
+                "model_config": self.model_.config}
+        return arrays, meta
+
+    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        cfg = meta["model_config"]
+        d, a, s = cfg["n_atoms"], cfg["n_antennas"], cfg["n_subcarriers"]
+        self.scale_, self.wavelength_, self.z_ = float(meta["scale"]), float(meta["wavelength"]), float(meta["z"])
+        self.lo_, self.hi_ = np.asarray(meta["lo"]), np.asarray(meta["hi"])
+        model = ModelBasedChannelMap(
+            wave_vectors=np.zeros((d, 3)), psi_a=np.zeros((d, a), complex), psi_f=np.zeros((d, s), complex),
+            w0=np.ones(d, complex), atom_region=np.zeros(d, np.int64),
+            centroids_x=np.zeros(len(arrays["model.centroids_x"])),
+            centroids_y=np.zeros(len(arrays["model.centroids_y"])), z_ref=cfg["z_ref"], lo=self.lo_, hi=self.hi_,
+            wavelength=cfg["wavelength"], hidden=cfg["hidden"], n_layers=cfg["n_layers"],
+            ff_freqs=np.zeros((2, cfg["n_ff"])))
+        state = {k.removeprefix("model."): torch.as_tensor(v) for k, v in arrays.items() if k.startswith("model.")}
+        model.load_state_dict(state, strict=True)
+        model.eval()
+        self.model_ = model
