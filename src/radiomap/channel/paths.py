@@ -168,7 +168,7 @@ class Paths:
 
     # -- channel synthesis -------------------------------------------------------------------
     def cfr(self, ofdm: OFDM, *, wavefront: str = "spherical", n_symbols: int | None = None,
-            device: str | torch.device = "cpu") -> np.ndarray:
+            device: str | torch.device = "cpu", chunk: int = 64) -> np.ndarray:
         """Channel frequency response.
 
         Input
@@ -194,7 +194,16 @@ class Paths:
             raise ParameterError(f"wavefront must be 'spherical' or 'plane', got {wavefront!r}")
         if n_symbols is not None and self.doppler is None:
             raise ParameterError("a time axis (n_symbols) needs Doppler: trace with velocity=...")
-        dev = torch.device(device)
+        if self.n_positions <= chunk:
+            return self._cfr_block(ofdm, wavefront, n_symbols, torch.device(device))
+        # blocks of `chunk` positions keep the intermediates cache-sized (about 2x faster than one block)
+        return np.concatenate([
+            self.subset(np.arange(i, min(i + chunk, self.n_positions)))._cfr_block(
+                ofdm, wavefront, n_symbols, torch.device(device))
+            for i in range(0, self.n_positions, chunk)])
+
+    def _cfr_block(self, ofdm: OFDM, wavefront: str, n_symbols: int | None, dev: torch.device) -> np.ndarray:
+        """``cfr`` for all positions of this object at once."""
         fc = ofdm.carrier_hz
         df = torch.as_tensor(ofdm.frequencies - fc, dtype=torch.float64, device=dev)  # [K]
         tau = torch.as_tensor(self.length / SPEED_OF_LIGHT, device=dev)  # [N, B, L]

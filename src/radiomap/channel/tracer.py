@@ -280,8 +280,8 @@ def _scattered(scene: Scene, pos: np.ndarray, o: np.ndarray, elem: np.ndarray) -
     d1 = np.linalg.norm(sc - o, axis=-1)  # [S]
     d2 = np.linalg.norm(pos[:, None, :] - sc[None], axis=-1)  # [N, S]
     sc_b = np.broadcast_to(sc, (n, s, 3))
-    loss_db = _penetration_db(scene, np.broadcast_to(o, (n, s, 3)), sc_b) + \
-        _penetration_db(scene, sc_b, np.broadcast_to(pos[:, None, :], (n, s, 3)))
+    loss_db = _penetration_db(scene, np.broadcast_to(o, (s, 3)), sc)[None, :] + \
+        _penetration_db(scene, sc_b, np.broadcast_to(pos[:, None, :], (n, s, 3)))  # AP leg is position-free
     amp = scene.scatterer_gain * lam / (4.0 * np.pi * np.maximum(d1, 1e-3) * np.maximum(d2, 1e-3))
     el_len = np.linalg.norm(elem[None, :, :] - sc[:, None, :], axis=-1)  # [S, A]
     return _pack(

@@ -1,1 +1,223 @@
-"""CLI commands fit / localize / evaluate / compare / demo (issue 3)."""
+"""CLI commands ``fit``, ``localize``, ``evaluate``, ``compare`` and ``demo`` (a thin shell).
+
+    radiomap fit knn train.h5 -o model/ [-p k=4 -p inputs=csi] [--cv]
+    radiomap localize model/ test.h5 -o pred.h5
+    radiomap evaluate pred.h5 [--truth test.h5] [-o report/]
+    radiomap compare train.h5 test.h5 [more_test.h5 ...] -m knn -m wcl -o report/
+    radiomap demo [-o reports/demo] [--seed 0] [--methods knn,svm]
+
+Prediction files follow the schema in ``radiomap.eval.predictions``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from radiomap.cli.app import app
+from radiomap.errors import DataError, ParameterError
+
+console = Console()
+
+
+def parse_params(items: list[str] | None) -> dict:
+    """``["k=4", "inputs=csi", "hidden=[64,64]"]`` -> dict; values parsed as JSON when possible."""
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(f"parameter {item!r} is not of the form name=value")
+        key, value = item.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def print_rows(rows: list[dict], title: str = "") -> None:
+    """Print report rows (dicts) as a rich table."""
+    from radiomap.eval.report import fmt_value
+
+    if not rows:
+        console.print(f"{title}: (no rows)")
+        return
+    cols: list[str] = []
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    table = Table(*cols, title=title or None)
+    for r in rows:
+        table.add_row(*(fmt_value(r.get(c)) for c in cols))
+    console.print(table)
+
+
+@app.command()
+def fit(
+    method: Annotated[str, typer.Argument(help="localizer name: centroid, knn, wknn, svm, dnn, wcl, aoa, hmm, ...")],
+    train: Annotated[Path, typer.Argument(help="training dataset (.h5)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="model folder to write")] = Path("model"),
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="hyper-parameter name=value")] = None,
+    cv: Annotated[bool, typer.Option("--cv", help="10-fold cross-validated hyper-parameters")] = False,
+) -> None:
+    """Fit METHOD on TRAIN and save the model (safetensors + JSON)."""
+    from radiomap.data import CSIDataset
+    from radiomap.localize import get_localizer
+
+    params = parse_params(param)
+    if cv:
+        params["cv"] = True
+    try:
+        loc = get_localizer(method, **params)
+    except TypeError as exc:
+        raise ParameterError(f"{method}: bad hyper-parameter: {exc}") from exc
+    ds = CSIDataset.load(train)
+    t0 = time.perf_counter()
+    loc.fit(ds if loc.supervised else ds.without_positions())
+    loc.save(output)
+    extra = {k: getattr(loc, k) for k in ("k_", "C_", "weight_decay_") if hasattr(loc, k)}
+    console.print(f"fitted {method} on {ds.n_samples} samples in {time.perf_counter() - t0:.2f} s "
+                  f"{extra or ''} -> {output}")
+
+
+@app.command("localize")
+def localize_cmd(
+    model: Annotated[Path, typer.Argument(help="model folder written by `radiomap fit`")],
+    dataset: Annotated[Path, typer.Argument(help="dataset to localize (.h5)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="predictions file (.h5)")] = Path("pred.h5"),
+) -> None:
+    """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth)."""
+    from radiomap.data import CSIDataset
+    from radiomap.eval.predictions import Predictions
+    from radiomap.localize import Localizer
+
+    loc = Localizer.load(model)
+    ds = CSIDataset.load(dataset)
+    t0 = time.perf_counter()
+    pos = loc.predict(ds)
+    dt = time.perf_counter() - t0
+    Predictions(positions=pos, method=loc.name, true_positions=ds.positions, los=ds.los,
+                timestamps=ds.timestamps, dataset=str(dataset), geometry_signature=loc.geometry_signature_,
+                scene=ds.meta.get("scene", {}),
+                timing={"fit_time_s": getattr(loc, "fit_time_s_", float("nan")), "predict_time_s": dt,
+                        "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}).save(output)
+    console.print(f"{loc.name}: {ds.n_samples} positions in {dt:.2f} s -> {output}")
+
+
+def evaluation_rows(pred, true_pos: np.ndarray, los: np.ndarray | None) -> dict[str, list[dict]]:
+    """Tables for one predictions file: overall (2-D, 3-D) and per LOS region."""
+    from radiomap.eval.breakdown import by_region
+    from radiomap.eval.metrics import error_summary, position_errors
+
+    e2 = position_errors(pred.positions, true_pos, dims=2)
+    e3 = position_errors(pred.positions, true_pos, dims=3)
+    tables = {"errors": [{"method": pred.method, "dims": "2-D", **error_summary(e2)},
+                         {"method": pred.method, "dims": "3-D", **error_summary(e3)}]}
+    if los is not None:
+        regions = np.minimum(np.asarray(los).sum(axis=1), 2)
+        tables["per region"] = [{"method": pred.method, **r} for r in by_region(e2, regions)]
+    return tables
+
+
+@app.command()
+def evaluate(
+    predictions: Annotated[Path, typer.Argument(help="predictions file from `radiomap localize`")],
+    truth: Annotated[Path | None, typer.Option("--truth", help="dataset with the true positions")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="also write a report folder")] = None,
+) -> None:
+    """Print error statistics (2-D, 3-D, per LOS region) of a predictions file."""
+    from radiomap.eval.predictions import Predictions
+
+    pred = Predictions.load(predictions)
+    true_pos, los = pred.true_positions, pred.los
+    if truth is not None:
+        from radiomap.data import CSIDataset
+
+        ds = CSIDataset.load(truth)
+        if ds.positions is None:
+            raise DataError(f"{truth}: the truth dataset has no positions")
+        if ds.n_samples != len(pred.positions):
+            raise DataError(f"{truth} has {ds.n_samples} samples but {predictions} has {len(pred.positions)}")
+        true_pos, los = ds.positions, ds.los if ds.los is not None else los
+    if true_pos is None:
+        raise DataError(f"{predictions} holds no true positions; pass --truth DATASET.h5")
+    tables = evaluation_rows(pred, true_pos, los)
+    for name, rows in tables.items():
+        print_rows(rows, f"{pred.method}: {name} (m)")
+    if output is not None:
+        from radiomap.eval.metrics import position_errors
+        from radiomap.eval.plots import error_cdf, predictions_over_floorplan
+        from radiomap.eval.report import Report
+
+        rep = Report(f"evaluation of {predictions.name}", output,
+                     {"predictions": str(predictions), "truth": str(truth) if truth else "in file",
+                      "method": pred.method, "timing": pred.timing})
+        for name, rows in tables.items():
+            rep.add_table(name, rows)
+        rep.add_figure("cdf", error_cdf({pred.method: position_errors(pred.positions, true_pos)}))
+        if pred.scene:
+            from radiomap.scene import Scene
+
+            rep.add_figure("floorplan", predictions_over_floorplan(Scene.from_dict(pred.scene), pred.positions,
+                                                                   true_pos, title=pred.method))
+        console.print(f"report written to {rep.write()}")
+
+
+@app.command()
+def compare(
+    train: Annotated[Path, typer.Argument(help="training dataset (.h5, with positions)")],
+    tests: Annotated[list[Path], typer.Argument(help="one or more test datasets (.h5, with positions)")],
+    method: Annotated[list[str] | None, typer.Option("-m", "--method", help="localizer (repeatable)")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/compare"),
+    seed: Annotated[int, typer.Option(help="seed for the methods that take one")] = 0,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+) -> None:
+    """Fit several methods on TRAIN, evaluate on TESTS, write one report."""
+    from radiomap.data import CSIDataset
+    from radiomap.eval.compare import add_to_report, evaluate_methods, summary_rows
+    from radiomap.eval.report import Report
+    from radiomap.experiments.demo import build_methods, warm_features
+
+    names = method or ["centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa"]
+    tr = CSIDataset.load(train)
+    sets = {}
+    for p in tests:
+        ds = CSIDataset.load(p)
+        if ds.positions is None:
+            raise DataError(f"{p}: test datasets need positions to be evaluated")
+        sets[p.stem if p.stem not in sets else str(p)] = ds
+    locs = build_methods(names, seed)
+    warm_features([tr, *sets.values()])  # shared seed 000 features, outside the per-query timing
+    results = evaluate_methods(locs, tr, sets, progress=progress)
+    rep = Report(f"comparison on {train.name}", output,
+                 {"train": str(train), "tests": [str(p) for p in tests], "seed": seed, "methods": names,
+                  "params": {k: v.get_params() for k, v in locs.items()}, "scene": tr.scene.name})
+    add_to_report(rep, results, sets, tr.scene)
+    print_rows(summary_rows(results, list(sets)), "2-D localization error (m)")
+    console.print(f"report written to {rep.write()}")
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/demo"),
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    methods: Annotated[str | None, typer.Option(help="comma-separated methods (default: all baselines + hmm)")]
+    = None,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+) -> None:
+    """Simulate xing-indoor (training walk, tests I and II), run every method, print and write the report."""
+    from radiomap.experiments.demo import run
+
+    t0 = time.perf_counter()
+    names = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    rep = run(output, seed=seed, progress=progress, methods=names)
+    rows, _, source = rep.merged_table("localization error (m)")
+    print_rows(rows, "2-D localization error (m): measured | published (seed 000 Table II)")
+    if source:
+        console.print(f"published columns: {source}")
+    console.print(f"report written to {output / 'report.md'} in {time.perf_counter() - t0:.1f} s")

@@ -51,7 +51,8 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
-def _fmt(v: Any) -> str:
+def fmt_value(v: Any) -> str:
+    """A table cell: 3 decimals for floats, '—' for None/NaN."""
     if v is None:
         return "—"
     if isinstance(v, (bool, np.bool_)):
@@ -93,7 +94,7 @@ def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
         for r in rows:
             columns += [k for k in r if k not in columns]
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(fmt_value(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -166,7 +167,7 @@ class Report:
         self._blocks.append(("text", markdown))
 
     # -- rendering -------------------------------------------------------------------------
-    def _merged(self, name: str) -> tuple[list[dict], list[str], str | None]:
+    def merged_table(self, name: str) -> tuple[list[dict], list[str], str | None]:
         """Measured rows with published columns appended (when a key column is shared)."""
         rows = self.tables[name]["rows"]
         pub = self.published.get(name)
@@ -196,7 +197,7 @@ class Report:
         for kind, name in self._blocks:
             if kind == "table":
                 t = self.tables[name]
-                rows, cols, source = self._merged(name)
+                rows, cols, source = self.merged_table(name)
                 out.append(f"## {name}\n")
                 if t["caption"]:
                     out.append(t["caption"] + "\n")
@@ -205,7 +206,7 @@ class Report:
                     out.append(f"Columns `published: ...` are the paper's numbers, not measured here "
                                f"(source: {source}).\n")
             elif kind == "published":
-                if name in self.tables and self.published[name]["key"] in self._merged(name)[1]:
+                if name in self.tables and self.published[name]["key"] in self.merged_table(name)[1]:
                     continue  # already beside the measured table
                 p = self.published[name]
                 out.append(f"## {name}: published values (not measured here)\n")

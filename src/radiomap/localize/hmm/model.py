@@ -73,7 +73,7 @@ class HMMRadioMap(Localizer):
     name = "hmm"
     supervised = False
 
-    def __init__(self, *, resolution: float = 0.25, max_speed: float = 5.0, dt: float = 0.1,
+    def __init__(self, *, resolution: float = 0.25, max_speed: float = 4.0, dt: float = 0.1,
                  delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
                  max_iter: int = 8, tol: float = 1e-4, inner: int = 2, potts: float = 1.0, shadow: float = 3.0,
                  los_bias: float = 0.02, mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,

@@ -76,7 +76,7 @@ class RadioMap:
 
     def plot(self, scene=None, quantity: str = "los"):
         """Figure with one heatmap per AP of ``quantity`` in {"los", "power", "angle", "delay"}."""
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         values = {"los": self.los.astype(float), "power": self.power, "angle": np.rad2deg(self.angle),
                   "delay": self.delay}[quantity]
@@ -88,7 +88,8 @@ class RadioMap:
                   y0 - self.delta / 2, y0 + (shape[1] - 0.5) * self.delta)
         ncol = 2 if n_b > 1 else 1
         nrow = int(np.ceil(n_b / ncol))
-        fig, axes = plt.subplots(nrow, ncol, figsize=(6.0 * ncol, 3.2 * nrow), squeeze=False)
+        fig = Figure(figsize=(6.0 * ncol, 3.2 * nrow))
+        axes = fig.subplots(nrow, ncol, squeeze=False)
         unit = {"los": "LOS (1) / NLOS (0)", "power": "dB", "angle": "deg", "delay": "log10 selectivity"}[quantity]
         for b in range(n_b):
             ax = axes.flat[b]

@@ -1,0 +1,68 @@
+"""Losses of channel charting in real-world coordinates (Taner, Palhares, Studer, IEEE TWC 2025).
+
+All act on chart positions ``y [N, 2]`` (m) given as torch tensors:
+
+- ``triplet_loss``: time adjacency, ``mean max(0, ||y_a - y_p|| - ||y_a - y_n|| + margin)``;
+- ``bilateration_loss``: for AP pairs whose powers differ by more than ``margin_db``, the user is
+  closer to the stronger AP: ``mean max(0, ||y - o_i|| - ||y - o_j||)`` (i stronger);
+- ``box_loss``: samples whose power from AP ``b`` is high lie in that AP's LOS box; penalty
+  = squared distance outside the box.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def sample_triplets(t: np.ndarray, n: int, t_close: float, t_far: float, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices ``(anchor, positive, negative)`` ``[n]`` from timestamps ``t [N]`` (s).
+
+    Positive: ``0 < |t_p - t_a| <= t_close``; negative: ``t_close < |t_n - t_a| <= t_far``
+    (sampled by offsets in slots around the anchor, clipped to the sequence).
+    """
+    t = np.asarray(t, dtype=np.float64)
+    m = len(t)
+    dt = float(np.median(np.diff(t))) if m > 1 else 1.0
+    k_close = max(1, int(round(t_close / dt)))
+    k_far = max(k_close + 1, int(round(t_far / dt)))
+    a = rng.integers(0, m, n)
+    sign = rng.choice([-1, 1], size=(2, n))
+    p = np.clip(a + sign[0] * rng.integers(1, k_close + 1, n), 0, m - 1)
+    q = np.clip(a + sign[1] * rng.integers(k_close + 1, k_far + 1, n), 0, m - 1)
+    ok = (p != a) & (np.abs(q - a) > k_close)
+    return a[ok], p[ok], q[ok]
+
+
+def triplet_loss(y: torch.Tensor, a: torch.Tensor, p: torch.Tensor, n: torch.Tensor, margin: float) -> torch.Tensor:
+    d_ap = torch.linalg.norm(y[a] - y[p], dim=-1)
+    d_an = torch.linalg.norm(y[a] - y[n], dim=-1)
+    return torch.relu(d_ap - d_an + margin).mean()
+
+
+def bilateration_pairs(power_db: np.ndarray, margin_db: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(sample, strong AP, weak AP)`` index triples where ``P_strong - P_weak > margin_db``."""
+    p = np.asarray(power_db, dtype=np.float64)
+    diff = p[:, :, None] - p[:, None, :]
+    s, i, j = np.nonzero(diff > margin_db)
+    return s, i, j
+
+
+def bilateration_loss(y: torch.Tensor, ap_xy: torch.Tensor, s: torch.Tensor, i: torch.Tensor, j: torch.Tensor
+                      ) -> torch.Tensor:
+    if len(s) == 0:
+        return y.sum() * 0.0
+    di = torch.linalg.norm(y[s] - ap_xy[i], dim=-1)
+    dj = torch.linalg.norm(y[s] - ap_xy[j], dim=-1)
+    return torch.relu(di - dj).mean()
+
+
+def box_loss(y: torch.Tensor, boxes: torch.Tensor, s: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Squared distance of ``y[s]`` outside ``boxes[b]`` (``[B, 4]`` = x0, x1, y0, y1)."""
+    if len(s) == 0:
+        return y.sum() * 0.0
+    bx = boxes[b]
+    dx = torch.relu(bx[:, 0] - y[s, 0]) + torch.relu(y[s, 0] - bx[:, 1])
+    dy = torch.relu(bx[:, 2] - y[s, 1]) + torch.relu(y[s, 1] - bx[:, 3])
+    return (dx ** 2 + dy ** 2).mean()
