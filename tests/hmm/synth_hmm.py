@@ -92,3 +92,45 @@ def scenario(n_steps=400, lx=16.0, ly=8.0, delta=0.25, dt=0.1, seed=0):
                      mobility=MobilityParams.from_sigma(0.9, 1.5), dt=dt, prior=SpatialPrior(),
                      shadows=[shadow_pairs(graph, np.asarray(ap.position[:2])) for ap in aps])
     return z, track, los, model, aps
+
+
+def small_scene():
+    """A 6 m x 4 m room, 4 corner APs at 4 m, one partial wall: a real ``Scene``."""
+    from radiomap.scene import OFDM, Material, Scene, Wall
+
+    aps = make_aps(6.0, 4.0)
+    return Scene(name="hmm-test-room", ofdm=OFDM(5e9, 80e6, 64), aps=tuple(aps),
+                 walls=(Wall((3.0, 0.0), (3.0, 2.2), 0.0, 4.5, "concrete"),),
+                 materials={"concrete": Material("concrete", 0.4, 20.0)},
+                 walkable=np.array([[0.1, 0.1], [5.9, 0.1], [5.9, 3.9], [0.1, 3.9]]), user_heights=(1.5,))
+
+
+def feature_dataset(scene, n_steps: int, seed: int, dt: float = 0.1, noise_scale: float = 1.0):
+    """Features-only CSIDataset drawn from the model on ``scene`` (LOS from ``scene.los``).
+
+    Delay feature stored as the selectivity (10**value) so that ``hmm_features`` takes log10.
+    """
+    from radiomap.data import CSIDataset
+
+    rng = np.random.default_rng(seed)
+    x0, x1, y0, y1 = scene.bounds
+    track = walk(n_steps, x1 + x0, y1 + y0, dt, rng, sigma=1.2)
+    track[:, 0] = np.clip(track[:, 0], x0 + 0.05, x1 - 0.05)
+    track[:, 1] = np.clip(track[:, 1], y0 + 0.05, y1 - 0.05)
+    pos = np.column_stack([track, np.full(len(track), 1.5)])
+    los = scene.los(pos)
+    params = true_params(scene.n_aps)
+    ld, ph = cell_geometry(pos, scene.aps)
+    r = los.astype(int)
+    bi = np.arange(scene.n_aps)[None]
+    power = (params.power_coef[bi, r, 0] - 10 * params.power_coef[bi, r, 1] * ld
+             + noise_scale * rng.normal(size=ld.shape) * np.sqrt(params.power_var[bi, r]))
+    delay = (params.delay_coef[bi, r, 0] + params.delay_coef[bi, r, 1] * ld
+             + noise_scale * rng.normal(size=ld.shape) * np.sqrt(params.delay_var[bi, r]))
+    outlier = rng.random(ld.shape) < params.angle_eps[bi, r]
+    angle = np.where(outlier, rng.uniform(-np.pi / 2, np.pi / 2, ld.shape),
+                     ph + noise_scale * rng.normal(size=ld.shape) * np.sqrt(params.angle_var[bi, r]))
+    return CSIDataset(None, positions=pos, timestamps=np.arange(n_steps) * dt, los=los,
+                      features={"power": power.astype(np.float32), "angle": angle.astype(np.float32),
+                                "delay": (10.0 ** delay).astype(np.float32)},
+                      meta={"scene": scene.to_dict()})

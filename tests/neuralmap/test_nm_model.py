@@ -46,15 +46,15 @@ def test_planted_parameters_reproduce_channel_exactly():
 def test_training_from_omp_reaches_near_zero_loss_on_planted_channel():
     rng = np.random.default_rng(1)
     k, psi_a, psi_f, amp = _planted(rng)
-    x = _positions(rng, 600)
+    x = _positions(rng, 400)
     h = plane_csi(x, k, psi_a, psi_f, amp, LAM)
     init = init_atoms(x, h, wavelength=LAM, atoms_per_region=4)
     model = build_model_based_map(init, lo=[-0.5, -0.5], hi=[0.5, 0.5], wavelength=LAM)
-    res = train_map(model, x, h, epochs=150, batch_size=64, lr=3e-3, patience=150, seed=0)
+    res = train_map(model, x, h, epochs=60, batch_size=64, lr=3e-3, patience=60, seed=0)
     xt = _positions(rng, 400)
     err = nmse_db(torch.as_tensor(predict_map(model, xt)), torch.as_tensor(plane_csi(xt, k, psi_a, psi_f, amp, LAM)))
-    assert res.best_val_nmse_db < -35.0
-    assert err < -35.0
+    assert res.best_val_nmse_db < -45.0
+    assert err < -45.0
 
 
 def test_omp_recovers_planted_directions():

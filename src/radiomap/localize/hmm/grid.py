@@ -62,7 +62,7 @@ class CellGraph:
         table = -np.ones((2 * m + 1, 2 * m + 1), dtype=np.int64)
         table[self.offsets[:, 0] + m, self.offsets[:, 1] + m] = np.arange(self.n_offsets)
         ok = (np.abs(d) <= m).all(-1)
-        out = -np.ones(d.shape[:-1], dtype=np.int64)
+        out = np.full(d.shape[:-1], -1, dtype=np.int64)
         out[ok] = table[d[ok][:, 0] + m, d[ok][:, 1] + m]
         return out
 
@@ -151,6 +151,6 @@ def build_cell_graph(xy: np.ndarray, delta: float, max_step_cells: float) -> Cel
 def _lookup(table: np.ndarray, origin: np.ndarray, ij: np.ndarray) -> np.ndarray:
     rel = ij - origin
     ok = (rel >= 0).all(-1) & (rel[..., 0] < table.shape[0]) & (rel[..., 1] < table.shape[1])
-    out = -np.ones(ij.shape[:-1], dtype=np.int64)
+    out = np.full(ij.shape[:-1], -1, dtype=np.int64)
     out[ok] = table[rel[ok][:, 0], rel[ok][:, 1]]
     return out

@@ -1,0 +1,32 @@
+"""Position-error bound against the closed form of a single LOS path."""
+
+import numpy as np
+import pytest
+
+from radiomap import SPEED_OF_LIGHT as C
+from radiomap.limits import fisher_information, position_error_bound
+from radiomap.scene import ULA, AccessPoint
+
+from .conftest import make_scene
+
+
+def test_single_path_fisher_information_closed_form():
+    ap = AccessPoint("AP", (0.0, 0.0, 1.5), ULA(1), orientation=0.0)
+    scene = make_scene(aps=[ap], k=16, bandwidth=100e6, carrier=3e9)
+    d, sigma2 = 7.0, 1e-12
+    j = fisher_information(scene, np.array([[d, 0.0, 1.5]]), sigma2, scatterers=False, max_order=0)[0]
+    f = scene.ofdm.frequencies
+    amp2 = (scene.ofdm.wavelength / (4 * np.pi * d)) ** 2
+    radial = 2 / sigma2 * amp2 * np.sum(1 / d**2 + (2 * np.pi * f / C) ** 2)
+    assert j[0, 0] == pytest.approx(radial, rel=2e-3)
+    assert abs(j[1, 1]) < 1e-5 * radial  # a single antenna and one path: no information across the ray
+
+
+def test_peb_shrinks_with_antennas_and_is_finite_with_an_array():
+    pos = np.array([[5.0, 3.0, 1.5], [2.0, -4.0, 1.5]])
+    pebs = []
+    for n in (1, 16):
+        scene = make_scene(aps=[AccessPoint("AP", (0.0, 0.0, 1.5), ULA(n))], k=16)
+        pebs.append(position_error_bound(scene, pos, 1e-13, scatterers=False, max_order=0))
+    assert np.isinf(pebs[0]).all()  # one antenna, one path: the angle is unobservable
+    assert np.isfinite(pebs[1]).all() and (pebs[1] < 0.05).all()
