@@ -4,7 +4,9 @@
 
 CSI is simulated once on the ``xing-indoor`` scene (4 APs x 8 antennas x 64 subcarriers, noise
 variance 0.2) at random walkable positions; each feature is timed ``repeats`` times and the best
-run is reported. Prints a table and writes JSON with machine info next to this file (or ``--out``).
+run is reported. It also measures how well each delay feature separates LOS from NLOS (AUC) and
+follows distance (Spearman rho with log distance), the criterion for the default delay feature.
+Prints tables and writes JSON with machine info next to this file (or ``--out``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,23 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+
+def discriminative_power(ds, features: dict[str, np.ndarray]) -> list[dict]:
+    """Per feature [N, B]: AUC of NLOS vs LOS (0.5 = useless; symmetric, max(AUC, 1 - AUC)) and
+    Spearman correlation with log10 distance to the AP within LOS and within NLOS (pooled over APs)."""
+    from scipy.stats import mannwhitneyu, spearmanr
+
+    dist = np.linalg.norm(ds.positions[:, None, :] - ds.scene.ap_positions[None], axis=-1)
+    los = ds.los
+    out = []
+    for name, f in features.items():
+        u = mannwhitneyu(f[~los], f[los]).statistic / ((~los).sum() * los.sum())
+        out.append({"feature": name, "auc_nlos_vs_los": float(max(u, 1 - u)),
+                    "spearman_logd_los": float(spearmanr(f[los], np.log10(dist[los])).statistic),
+                    "spearman_logd_nlos": float(spearmanr(f[~los], np.log10(dist[~los])).statistic),
+                    "n_los": int(los.sum()), "n_nlos": int((~los).sum())})
+    return out
 
 
 def main() -> None:
@@ -39,7 +58,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     cells = scene.grid(0.05)
     pos = cells[rng.choice(len(cells), size=args.n, replace=len(cells) < args.n)]
-    csi = simulate_dataset(scene, pos, noise_variance=0.2, seed=args.seed).csi
+    ds = simulate_dataset(scene, pos, noise_variance=0.2, seed=args.seed)
+    csi = ds.csi
     bw = scene.ofdm.bandwidth_hz
     cases = {
         "rss_db": lambda: rss_db(csi),
@@ -63,10 +83,16 @@ def main() -> None:
     print(f"{'feature':34s} {'samples/s':>12s} {'us/sample':>10s}")
     for r in rows:
         print(f"{r['feature']:34s} {r['samples_per_s']:12.0f} {r['us_per_sample']:10.1f}")
+    disc = discriminative_power(ds, {"selectivity": frequency_selectivity(csi), "rms_delay_spread":
+                                     rms_delay_spread(csi, bw), "rss_db": rss_db(csi)})
+    print(f"\n{'delay feature':18s} {'AUC LOS/NLOS':>12s} {'rho(log d) LOS':>15s} {'rho(log d) NLOS':>16s}")
+    for r in disc:
+        print(f"{r['feature']:18s} {r['auc_nlos_vs_los']:12.3f} {r['spearman_logd_los']:15.3f} "
+              f"{r['spearman_logd_nlos']:16.3f}")
     out = {"benchmark": "features", "settings": {"scene": scene.name, "n": args.n, "repeats": args.repeats,
                                                  "threads": args.threads, "seed": args.seed,
-                                                 "csi_shape": list(csi.shape)},
-           "machine": machine_info(), "results": rows}
+                                                 "noise_variance": 0.2, "csi_shape": list(csi.shape)},
+           "machine": machine_info(), "results": rows, "discriminative_power": disc}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))
     print(f"wrote {args.out}")

@@ -19,28 +19,33 @@ from radiomap.localize.loanet.regressor import TorchTBFRegressor
 @LOCALIZERS.register("wknn-tbf")
 class TBFWKNN(Localizer):
     """Weighted k-nearest neighbours, Euclidean distance between peak-normalised angle-delay TBF
-    images ``X_AD`` (the Doppler axis aggregated, as for the networks); weights ``1 / (d + eps)``.
+    images ``X_AD`` (the Doppler axis aggregated, as for the networks; ``scale`` as the networks'
+    input, default dB with a 40 dB floor); weights ``1 / (d + eps)``.
 
     Distances are computed in blocks as ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product per block).
     """
 
     name = "wknn-tbf"
 
-    def __init__(self, k: int = 4, n_taps: int | None = None, eps: float = 1e-9):
+    def __init__(self, k: int = 4, n_taps: int | None = None, scale: str = "db", floor_db: float = 40.0,
+                 eps: float = 1e-9):
         self.k = k
         self.n_taps = n_taps
+        self.scale = scale
+        self.floor_db = floor_db
         self.eps = eps
 
     def _fit(self, train) -> None:
         if self.k < 1:
             raise ParameterError(f"wknn-tbf: k = {self.k}, expected >= 1")
-        x = tbf_features(train, n_taps=self.n_taps)["x_ad"]
+        x = tbf_features(train, n_taps=self.n_taps, scale=self.scale, floor_db=self.floor_db)["x_ad"]
         self.n_taps_ = int(x.shape[-1])
         self.db_ = x.reshape(len(x), -1).astype(np.float32)
         self.pos_ = np.asarray(train.positions, dtype=np.float64)
 
     def _predict(self, ds) -> np.ndarray:
-        q = tbf_features(ds, n_taps=self.n_taps_)["x_ad"].reshape(ds.n_samples, -1).astype(np.float32)
+        q = tbf_features(ds, n_taps=self.n_taps_, scale=self.scale, floor_db=self.floor_db)["x_ad"]
+        q = q.reshape(ds.n_samples, -1).astype(np.float32)
         k = min(self.k, len(self.db_))
         db2 = (self.db_ ** 2).sum(1)
         out = np.empty((len(q), 3))

@@ -98,6 +98,8 @@ class LOANetPreset:
     cnn: CNNConfig
     train_reg: TrainConfig
     train_tdc: TrainConfig
+    input_scale: str = "db"  # X_AD fed to every learner in dB (see inputs.scale_image); "linear" = as stored
+    floor_db: float = 40.0
     notes: dict = field(default_factory=dict)
 
     def detr(self, backbone: str) -> MaskDETRConfig:

@@ -9,15 +9,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from radiomap.errors import DataError
+from radiomap.errors import DataError, ParameterError
 from radiomap.features import beamspace as bs
 
 
-def tbf_features(ds, n_taps: int | None = None, eta: float | None = None) -> dict[str, np.ndarray]:
+def scale_image(x: np.ndarray, scale: str = "db", floor_db: float = 40.0) -> np.ndarray:
+    """Network-ready image from a peak-normalised power image.
+
+    ``"linear"``: unchanged. ``"db"``: ``max(10 log10 x, -floor_db) / floor_db + 1`` in ``[0, 1]``,
+    which keeps the weak scatterer paths (-10 .. -40 dB) visible next to the dominant one.
+    """
+    if scale == "linear":
+        return np.asarray(x, dtype=np.float32)
+    if scale != "db":
+        raise ParameterError(f"input scale {scale!r}, expected 'linear' or 'db'")
+    db = 10.0 * np.log10(np.maximum(np.asarray(x, dtype=np.float32), 1e-30))
+    return (np.maximum(db, -floor_db) / floor_db + 1.0).astype(np.float32)
+
+
+def tbf_features(ds, n_taps: int | None = None, eta: float | None = None, scale: str = "linear",
+                 floor_db: float = 40.0) -> dict[str, np.ndarray]:
     """``{"x_ad": float32 [N, A, G], "mask": float32 [N, A, G], "x_d": float32 [N, T]}``.
 
     ``n_taps`` keeps the first ``G`` delay taps (None: all stored); ``eta`` recomputes the mask
-    (None: the stored mask, else ``eta = 0.01``).
+    on the peak-normalised linear image (None: the stored mask, else ``eta = 0.01``); ``scale``
+    maps ``x_ad`` through :func:`scale_image` (the mask is unaffected).
     """
     f = ds.features or {}
     if "x_ad" in f:
@@ -37,7 +53,7 @@ def tbf_features(ds, n_taps: int | None = None, eta: float | None = None) -> dic
     x_ad = bs.angle_delay_image(x_ad)
     if m is None:
         m = bs.mask(x_ad, 0.01 if eta is None else eta).astype(np.float32)
-    return {"x_ad": x_ad, "mask": m, "x_d": bs.doppler_profile(x_d)}
+    return {"x_ad": scale_image(x_ad, scale, floor_db), "mask": m, "x_d": bs.doppler_profile(x_d)}
 
 
 def _from_csi(ds) -> tuple[np.ndarray, np.ndarray]:

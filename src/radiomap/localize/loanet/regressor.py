@@ -61,7 +61,9 @@ class TorchTBFRegressor(Localizer):
 
     def _inputs(self, ds) -> tuple[torch.Tensor, torch.Tensor]:
         n_taps = self.n_taps_ if hasattr(self, "n_taps_") else (self.n_taps or self.preset_.n_taps)
-        f = tbf_features(ds, n_taps=n_taps, eta=self.eta if self.eta is not None else self.preset_.eta)
+        p = self.preset_
+        f = tbf_features(ds, n_taps=n_taps, eta=self.eta if self.eta is not None else p.eta, scale=p.input_scale,
+                         floor_db=p.floor_db)
         return torch.from_numpy(f["x_ad"]), torch.from_numpy(f["mask"])
 
     def _fit(self, train) -> None:
