@@ -83,11 +83,16 @@ def main() -> None:
     print(f"{'feature':34s} {'samples/s':>12s} {'us/sample':>10s}")
     for r in rows:
         print(f"{r['feature']:34s} {r['samples_per_s']:12.0f} {r['us_per_sample']:10.1f}")
-    disc = discriminative_power(ds, {"selectivity": frequency_selectivity(csi), "rms_delay_spread":
-                                     rms_delay_spread(csi, bw), "rss_db": rss_db(csi)})
-    print(f"\n{'delay feature':18s} {'AUC LOS/NLOS':>12s} {'rho(log d) LOS':>15s} {'rho(log d) NLOS':>16s}")
+    disc = []
+    clean = simulate_dataset(scene, pos, seed=args.seed)  # same positions, no noise
+    for label, d in (("noise variance 0.2", ds), ("noiseless", clean)):
+        c = d.csi
+        feats = {"selectivity": frequency_selectivity(c), "rms_delay_spread": rms_delay_spread(c, bw),
+                 "rss_db": rss_db(c)}
+        disc += [{"data": label, **r} for r in discriminative_power(d, feats)]
+    print(f"\n{'data':20s} {'feature':18s} {'AUC LOS/NLOS':>12s} {'rho(log d) LOS':>15s} {'rho(log d) NLOS':>16s}")
     for r in disc:
-        print(f"{r['feature']:18s} {r['auc_nlos_vs_los']:12.3f} {r['spearman_logd_los']:15.3f} "
+        print(f"{r['data']:20s} {r['feature']:18s} {r['auc_nlos_vs_los']:12.3f} {r['spearman_logd_los']:15.3f} "
               f"{r['spearman_logd_nlos']:16.3f}")
     out = {"benchmark": "features", "settings": {"scene": scene.name, "n": args.n, "repeats": args.repeats,
                                                  "threads": args.threads, "seed": args.seed,

@@ -112,6 +112,12 @@ def test_compare_writes_one_report(xing_files, tmp_path):
     assert rows["knn"]["test mean"] < rows["centroid"]["test mean"]
     assert "cdf_test.png" in md and (tmp_path / "cmp" / "floorplan_test_knn.png").is_file()
     assert "confusion_test" in js["data"]
+    r = invoke("compare", d / "train.h5", d / "test.h5", "-m", "knn", "--inputs", "csi", "-o", tmp_path / "c2",
+               "--no-progress")
+    assert r.exit_code == 0, r.output
+    js2 = json.loads((tmp_path / "c2" / "report.json").read_text())
+    assert js2["settings"]["params"]["knn"]["inputs"] == "csi"
+    assert js2["tables"]["localization error (m)"]["rows"][0]["test mean"] != rows["knn"]["test mean"]
 
 
 @pytest.mark.slow

@@ -60,6 +60,8 @@ def test_breakdowns():
     idx, names = ring_labels(np.array([0.0, 4.9, 5.0, 12.0, 25.0]), [0, 5, 10, 20])
     np.testing.assert_array_equal(idx, [0, 0, 1, 2, -1])
     assert names == ["0-5 m", "5-10 m", "10-20 m"]
+    assert ring_labels(np.array([3.0, 50.0]), [0, 5, np.inf])[1] == ["0-5 m", ">= 5 m"]
+    np.testing.assert_array_equal(ring_labels(np.array([3.0, 50.0]), [0, 5, np.inf])[0], [0, 1])
     rows = by_distance_ring(e, np.array([1.0, 6.0, 7.0, 30.0]), [0, 5, 10])
     assert rows[0]["n"] == 1 and rows[1]["mean"] == 2.5
     d = nearest_ap_distance(np.array([[1.0, 0, 0], [9.0, 0, 0]]), np.array([[0.0, 0, 4], [10.0, 0, 4]]))

@@ -77,3 +77,12 @@ def test_principal_eigenvector_brute_force():
 def test_bad_grid_step():
     with pytest.raises(ParameterError, match="grid_step_deg"):
         music_angle_ula(snapshots(np.zeros(1)), steering, grid_step_deg=0.0)
+
+
+def test_coarse_to_fine_equals_full_fine_search():
+    rng = np.random.default_rng(11)
+    theta = rng.uniform(-np.pi / 2 + 0.01, np.pi / 2 - 0.01, 300)
+    x = snapshots(theta, snr_db=10.0, seed=5, extra=rng.uniform(-1.5, 1.5, 300))
+    fast = music_angle_ula(x, steering, grid_step_deg=0.1, coarse_step_deg=1.0)
+    full = music_angle_ula(x, steering, grid_step_deg=0.1, coarse_step_deg=None)
+    np.testing.assert_allclose(fast, full, atol=1e-9)

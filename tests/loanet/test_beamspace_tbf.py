@@ -96,6 +96,17 @@ def test_compact_marginals_equal_dense_sums():
     assert _rel(x_d, omega.sum((1, 2))) < 1e-5
 
 
+def test_doppler_from_weights_equals_compact():
+    rng = np.random.default_rng(9)
+    p = _params(rng, 30, 6)
+    shape = bs.TBShape(n_h=4, n_v=2, n_c=64, n_g=8, n_t=16)
+    _, x_d = bs.compact_tbf(p, shape)
+    w = bs.doppler_weights(p, shape, chunk=7)
+    assert _rel(bs.doppler_profile_from_weights(w, p.nu, shape), x_d) < 1e-5
+    nu2 = rng.uniform(-0.1, 0.1, p.nu.shape)  # the weights serve any other velocity
+    assert _rel(bs.doppler_profile_from_weights(w, nu2, shape), bs.compact_tbf(p.with_doppler(nu2), shape)[1]) < 1e-5
+
+
 def test_compact_noise_statistics():
     """Noise enters with the right mean: sigma^2 per TB cell, sigma^2 = mean SFT entry power / SNR."""
     rng = np.random.default_rng(4)

@@ -39,7 +39,7 @@ def _overfit(model, loss_fn, data, steps=300, lr=3e-3):
 def test_maskdetr_overfits_tiny_batch(backbone):
     torch.manual_seed(0)
     x, m, y = _batch()
-    net = build_maskdetr(CPU.detr(backbone), A, G)
+    net = build_maskdetr(dataclasses.replace(CPU.detr(backbone), dropout=0.0), A, G)
     data = {"x": x, "m": m, "y": y}
     first, last = _overfit(net, lambda mod, b: F.mse_loss(mod(b["x"], b["m"]), b["y"]), data)
     assert last < 0.02 * first and last < 0.02
@@ -128,3 +128,20 @@ def test_early_stopping_triggers():
                        cfg)
     assert info["stopped"] == "early_stopping" and info["epochs_run"] < 200
     assert info["epochs_run"] - 1 - info["best_epoch"] == 3
+
+
+def test_paper_preset_networks_build_and_run():
+    """The `paper` (GPU) preset: SPEC 4.3 sizes build and produce the right shapes on the zhao-tbf input."""
+    from radiomap.localize.loanet.config import PAPER
+
+    x = torch.rand(1, 128, PAPER.n_taps)
+    m = (x > 0.5).float()
+    for backbone, layers in (("de", 4), ("ec", 6)):
+        net = build_maskdetr(PAPER.detr(backbone), 128, PAPER.n_taps).eval()
+        assert len(net.encoder.layers) == layers and net.queries.shape[1] == 4 and net.pos.shape[-1] == 256
+        with torch.no_grad():
+            assert net(x, m).shape == (1, 3)
+    tdc = build_tdc(PAPER.tdc, 112).eval()
+    with torch.no_grad():
+        assert tdc(torch.rand(1, 112), torch.randn(1, 3)).shape == (1, 16)
+    assert PAPER.train_reg.batch_size == 8 and PAPER.train_tdc.batch_size == 16 and PAPER.train_reg.patience == 100

@@ -1,6 +1,9 @@
 """Smoke test of the chatelier2025 reproduction at a tiny size (real pipeline, small numbers)."""
 
+import dataclasses
 import json
+
+import pytest
 
 from radiomap.experiments import EXPERIMENTS
 from radiomap.experiments.chatelier2025 import ChatelierConfig, run
@@ -21,3 +24,16 @@ def test_tiny_reproduction_writes_report_and_beats_fingerprinting(tmp_path):
     assert med[("neuralmap", 20.0)] < med[("centroid", 20.0)]
     mem = {r["what"].split(" (")[0]: r["bytes"] for r in rep.tables["memory"]["rows"]}
     assert mem["model-based map"] < mem["fingerprint dictionary"]
+
+
+@pytest.mark.slow
+def test_full_code_path_multi_region_64_antennas(tmp_path):
+    """The ``--full`` configuration (64 antennas, several Taylor regions) shrunk to CPU size (~2 min)."""
+    cfg = dataclasses.replace(ChatelierConfig.full(), area=(3.0, 3.0, 5.0, 5.0), n_train=3000, n_test=500,
+                              n_regions=2, atoms_per_region=24, hidden=64, epochs=150, patience=40, batch_size=256,
+                              mlp_hidden=32, mlp_layers=2, grid_chunk=2048, device="cpu", torch_threads=1)
+    rep = run(tmp_path, config=cfg, progress=False)
+    nmse = {r["model"]: r["grid NMSE (dB)"] for r in rep.tables["reconstruction"]["rows"]}
+    assert nmse["model-based (neuralmap)"] < -15.0 and nmse["plain MLP"] > -3.0
+    med = {(r["method"], r["SNR (dB)"]): r["median (lambda)"] for r in rep.tables["localization"]["rows"]}
+    assert med[("neuralmap", 20.0)] < 0.05

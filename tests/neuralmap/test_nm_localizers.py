@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from radiomap.data import CSIDataset
-from radiomap.errors import ParameterError
+from radiomap.errors import DataError, ParameterError
 from radiomap.localize import LOCALIZERS, Localizer
 
 from .synth_helpers import C, default_sources, spherical_csi
@@ -81,3 +81,11 @@ def test_neuralmap_fit_predict_save_load(tmp_path):
     again = Localizer.load(tmp_path / "nm")
     assert np.allclose(again.predict(q), pred, atol=1e-6)
     assert again.model_bytes_ == loc.model_bytes_ < 500 * A * K * 8 / 10
+
+
+def test_neuralmap_rejects_users_on_several_planes():
+    rng = np.random.default_rng(4)
+    x, h = _data(rng, 50)
+    x[:25, 2] += 3.0
+    with pytest.raises(DataError, match="one plane"):
+        LOCALIZERS.get("neuralmap")(epochs=1).fit(_dataset(x, h))

@@ -12,6 +12,7 @@ Prediction files follow the schema in ``radiomap.eval.predictions``.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +25,7 @@ from rich.table import Table
 from radiomap.cli.app import app
 from radiomap.errors import DataError, ParameterError
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 200)  # full tables when piped to a file
 
 
 def parse_params(items: list[str] | None) -> dict:
@@ -175,6 +176,7 @@ def compare(
     method: Annotated[list[str] | None, typer.Option("-m", "--method", help="localizer (repeatable)")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/compare"),
     seed: Annotated[int, typer.Option(help="seed for the methods that take one")] = 0,
+    inputs: Annotated[str, typer.Option(help="fingerprint inputs: seed000 | csi | features:<name>")] = "seed000",
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
 ) -> None:
     """Fit several methods on TRAIN, evaluate on TESTS, write one report."""
@@ -191,12 +193,14 @@ def compare(
         if ds.positions is None:
             raise DataError(f"{p}: test datasets need positions to be evaluated")
         sets[p.stem if p.stem not in sets else str(p)] = ds
-    locs = build_methods(names, seed)
-    warm_features([tr, *sets.values()])  # shared seed 000 features, outside the per-query timing
+    locs = build_methods(names, seed, inputs=inputs)
+    if inputs == "seed000":
+        warm_features([tr, *sets.values()])  # shared seed 000 features, outside the per-query timing
     results = evaluate_methods(locs, tr, sets, progress=progress)
     rep = Report(f"comparison on {train.name}", output,
                  {"train": str(train), "tests": [str(p) for p in tests], "seed": seed, "methods": names,
-                  "params": {k: v.get_params() for k, v in locs.items()}, "scene": tr.scene.name})
+                  "params": {k: v.get_params() for k, v in locs.items()}, "scene": tr.scene.name,
+                  "inputs": inputs})
     add_to_report(rep, results, sets, tr.scene)
     print_rows(summary_rows(results, list(sets)), "2-D localization error (m)")
     console.print(f"report written to {rep.write()}")

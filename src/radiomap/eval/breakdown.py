@@ -6,8 +6,7 @@ import numpy as np
 
 from radiomap.errors import DataError
 from radiomap.eval.metrics import accuracy, confusion_matrix, error_summary
-
-REGION_NAMES = ("NLOS", "single-LOS", "double-LOS")
+from radiomap.scene.scene import REGION_NAMES
 
 
 def by_group(errors: np.ndarray, labels: np.ndarray, names: list[str] | tuple[str, ...],
@@ -44,7 +43,8 @@ def ring_labels(distances: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, l
     d = np.asarray(distances, dtype=np.float64).ravel()
     idx = np.searchsorted(edges, d, side="right") - 1
     idx[(d < edges[0]) | (d >= edges[-1])] = -1
-    names = [f"{edges[i]:g}-{edges[i + 1]:g} m" for i in range(len(edges) - 1)]
+    names = [f"{edges[i]:g}-{edges[i + 1]:g} m" if np.isfinite(edges[i + 1]) else f">= {edges[i]:g} m"
+             for i in range(len(edges) - 1)]
     return idx, names
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radiomap.eval.breakdown import REGION_NAMES, by_region, classification_table
+from radiomap.eval.breakdown import REGION_NAMES, by_region, classification_table, nearest_ap_distance
 from radiomap.eval.metrics import error_summary, position_errors
 
 
@@ -130,6 +130,18 @@ def region_rows(results: dict[str, MethodResult], test: str, regions: np.ndarray
     return rows
 
 
+def ring_rows(results: dict[str, MethodResult], test: str, distances: np.ndarray, edges) -> list[dict]:
+    """Mean 2-D error per distance ring (e.g. distance to the nearest AP) and method on one test set."""
+    from radiomap.eval.breakdown import by_distance_ring
+
+    rows = []
+    for label, r in results.items():
+        if test in r.errors:
+            rings = by_distance_ring(r.errors[test], distances, edges)
+            rows.append({"method": label, **{f"{g['ring']} (n={g['n']})": g["mean"] for g in rings}})
+    return rows
+
+
 def los_rows(results: dict[str, MethodResult], test: str, scene,
              true_los: np.ndarray) -> tuple[list[dict], dict]:
     """LOS/NLOS per AP of the estimated position vs the truth: accuracy + confusion matrices per method."""
@@ -161,7 +173,7 @@ def cost_rows(results: dict[str, MethodResult], tests: list[str]) -> list[dict]:
 
 
 def add_to_report(report, results: dict[str, MethodResult], tests: dict, scene, *,
-                  floorplan_test: str | None = None) -> None:
+                  floorplan_test: str | None = None, ring_edges=(0.0, 2.0, 4.0, 6.0, 8.0, np.inf)) -> None:
     """Add summary, detail, region, LOS, cost tables and figures to ``report``."""
     from radiomap.eval.plots import error_cdf, predictions_over_floorplan
 
@@ -178,6 +190,9 @@ def add_to_report(report, results: dict[str, MethodResult], tests: dict, scene, 
                              caption="Per-AP LOS flag and region class at the estimate vs at the truth "
                                      "(rows true, columns estimated).")
             report.add_data(f"confusion_{t}", tables)
+        dist = nearest_ap_distance(ds.positions, scene.ap_positions)
+        report.add_table(f"{t}: mean 2-D error per distance ring (m)", ring_rows(results, t, dist, ring_edges),
+                         caption="Rings of horizontal distance from the true position to the nearest AP.")
         errs = {k: r.errors[t] for k, r in results.items() if t in r.errors}
         report.add_figure(f"cdf_{t}", error_cdf(errs, title=f"{t}: 2-D error CDF"))
     report.add_table("cost", cost_rows(results, names),

@@ -66,7 +66,8 @@ class Predictions:
                 f.attrs["geometry_signature"] = self.geometry_signature
                 f.attrs["scene"] = json.dumps(self.scene)
                 for k in ("fit_time_s", "predict_time_s", "per_query_ms"):
-                    f.attrs[k] = float(self.timing.get(k, np.nan) or np.nan)
+                    v = self.timing.get(k)
+                    f.attrs[k] = float("nan") if v is None else float(v)
                 f.attrs["radiomap_version"] = __version__
                 f.attrs["created"] = _dt.datetime.now(_dt.UTC).isoformat()
                 f.create_dataset("positions", data=np.asarray(self.positions, dtype=np.float64))

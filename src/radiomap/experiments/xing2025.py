@@ -208,7 +208,9 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
                    "final sigma_v": hmm.model_.mobility.sigma_v, "final alpha": hmm.model_.mobility.alpha,
                    "objective": hmm.objective_})
     rep.add_table("Robustness: initial mobility parameters", rob,
-                  caption="HMM fit from sigma_v scaled by the factor (alpha unchanged).")
+                  caption="HMM fit from sigma_v scaled by the factor (alpha unchanged). The innovation std is "
+                          "constrained to >= min_innovation_std, so a start below it is clamped: with the "
+                          "defaults the factor-0.5 start equals the factor-1 start.")
     if full:
         per_seed = [main] + [run_seed(s, progress=progress) for s in range(seed + 1, seed + 5)]
         seeds = list(range(seed, seed + 5))

@@ -47,7 +47,9 @@ __all__ = [
     "compact_tbf",
     "delay_transform",
     "doppler_profile",
+    "doppler_profile_from_weights",
     "doppler_transform",
+    "doppler_weights",
     "fejer",
     "mask",
     "noise_variance_for_snr",
@@ -323,8 +325,6 @@ def compact_tbf(
         r = path_responses(params.subset(sl), shape)
         ang = _angle(r)
         p = params.power[sl]
-        w_d = p * ang.sum(-1) * r["delay"].sum(-1)
-        d = np.einsum("nl,nlq->nq", w_d, r["doppler"])
         s2 = None if sigma2 is None else sigma2[sl]
         if angle_delay:
             w_ad = p * r["doppler"].sum(-1)  # [n, L]
@@ -333,12 +333,53 @@ def compact_tbf(
                 ad = (ad + s2[:, None, None] * rng.gamma(shape.n_t, 1.0, size=ad.shape)
                       + np.sqrt(2.0 * s2[:, None, None] * ad) * rng.standard_normal(ad.shape))
             x_ad[sl] = np.maximum(ad, 0.0)
-        if s2 is not None:
-            m = shape.n_beams * shape.n_g
-            d = (d + s2[:, None] * rng.gamma(m, 1.0, size=d.shape)
-                 + np.sqrt(2.0 * s2[:, None] * d) * rng.standard_normal(d.shape))
-        x_d[sl] = np.maximum(d, 0.0)
+        w_d = p * ang.sum(-1) * r["delay"].sum(-1)
+        x_d[sl] = _doppler_from_weights(w_d, r["doppler"], s2, shape.n_beams * shape.n_g, rng)
     return x_ad, x_d
+
+
+def _doppler_from_weights(w_d, dop_resp, s2, n_cells, rng) -> np.ndarray:
+    """``X_D = sum_l w_l |F_T^H t_l|^2`` plus the compact AWGN terms (see :func:`compact_tbf`)."""
+    d = np.einsum("nl,nlq->nq", w_d, dop_resp)
+    if s2 is not None:
+        d = (d + s2[:, None] * rng.gamma(n_cells, 1.0, size=d.shape)
+             + np.sqrt(2.0 * s2[:, None] * d) * rng.standard_normal(d.shape))
+    return np.maximum(d, 0.0).astype(np.float32)
+
+
+def doppler_weights(params: BeamParams, shape: TBShape, chunk: int = 512) -> np.ndarray:
+    """Per-path weight of the Doppler profile, ``P_l sum_a |V_A^H a_l|^2 sum_{g < N_g} |F_D^H f_l|^2``.
+
+    It does not depend on the Doppler, so one position's weights serve every velocity
+    (:func:`doppler_profile_from_weights`). Output ``[N, L]`` float64.
+    """
+    out = np.empty_like(params.power)
+    for s in range(0, params.n_samples, chunk):
+        sl = slice(s, min(s + chunk, params.n_samples))
+        r = path_responses(params.subset(sl), shape)
+        out[sl] = params.power[sl] * r["h"].sum(-1) * r["v"].sum(-1) * r["delay"].sum(-1)
+    return out
+
+
+def doppler_profile_from_weights(weights: np.ndarray, nu: np.ndarray, shape: TBShape, *, total_power=None,
+                                 snr_db=None, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Raw ``X_D [N, n_t]`` float32 from :func:`doppler_weights` ``[N, L]`` and Doppler ``nu [N, L]``
+    (cycles per symbol); equals ``compact_tbf(...)[1]``. With ``snr_db`` pass ``total_power = sum_l P_l``
+    ``[N]`` and ``rng``."""
+    q = np.arange(shape.n_t) / shape.n_t
+    s2 = None
+    if snr_db is not None:
+        if rng is None or total_power is None:
+            raise ParameterError("doppler_profile_from_weights: snr_db needs total_power and rng")
+        s2 = np.broadcast_to(np.asarray(total_power) / shape.n_a / 10.0 ** (np.asarray(snr_db) / 10.0),
+                             (len(weights),))
+    out = np.empty((len(weights), shape.n_t), dtype=np.float32)
+    for s in range(0, len(weights), 1024):
+        sl = slice(s, s + 1024)
+        t = shape.n_t * fejer(nu[sl][..., None] - q, shape.n_t)
+        out[sl] = _doppler_from_weights(weights[sl], t, None if s2 is None else s2[sl],
+                                        shape.n_beams * shape.n_g, rng)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,13 @@ Two measures of multipath richness (SPEC 2.1, seed 000 eq. 6):
   so a path near zero delay does not alias to the end of the window), and the second moment of
   a single path's own kernel (the resolution limit) is subtracted from the variance.
 
+Default (measured with ``bench/features.py``, xing-indoor, 4000 random positions): with the seed's
+noise model (variance 0.2 on unit-power CSI) selectivity separates NLOS from LOS with AUC 0.885 and
+the RMS delay spread with AUC 0.992, but on noiseless CSI only 0.625 and 0.715, and the spread's
+correlation with log distance flips sign (+0.84 noisy, -0.39 noiseless in LOS). Both therefore mostly
+echo the SNR, i.e. the received power (AUC 0.994 either way), at 80 MHz in this room. ``seed000``
+keeps "selectivity" as the contract's default (the seed's "variance feature"); "rms" is available.
+
 Closed form for two taps of powers ``P1, P2`` at delays ``t1, t2`` on the ``1/B`` grid (``oversample=1``;
 exact when they are at least 3 bins apart, with either window):
 ``rms = sqrt(P1 P2) / (P1 + P2) * |t2 - t1|``.

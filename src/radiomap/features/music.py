@@ -8,8 +8,8 @@ for a unit-norm steering vector the MUSIC pseudo-spectrum is
     S(theta) = 1 / ||U_n^H a(theta)||^2 = 1 / (1 - |u_1^H a(theta)|^2).
 
 The denominator ``D(theta) = 1 - |u_1^H a(theta)|^2`` is smooth, so it is minimised on a fine
-grid of cone angles in ``[-pi/2, pi/2]`` and refined by a parabola through the best grid point
-and its two neighbours (offset clipped to half a grid step). Steering vectors follow the
+grid of cone angles in ``[-pi/2, pi/2]`` (searched coarse-to-fine) and refined by a parabola
+through the best grid point and its two neighbours (offset clipped to half a grid step). Steering vectors follow the
 package convention ``radiomap.scene.ula_steering`` (phase ``exp(+j 2 pi m d sin(theta) / lambda)``),
 so the estimate is the local cone angle that ``AccessPoint.cone_angle`` defines:
 ``arcsin(cos(el) sin(az - orientation))``. ``local_to_global`` adds the orientation.
@@ -44,8 +44,8 @@ def principal_eigenvector(snapshots: np.ndarray) -> np.ndarray:
     ------
     complex128 [..., N_a] : unit-norm eigenvector of ``R = X X^H / K`` with the largest eigenvalue.
     """
-    x = snapshots.astype(np.complex128, copy=False)
-    cov = np.einsum("...ik,...jk->...ij", x, x.conj()) / x.shape[-1]
+    x = snapshots.astype(np.complex64, copy=False)  # batched matmul in single precision is fast
+    cov = (x @ np.conj(np.swapaxes(x, -1, -2))).astype(np.complex128) / x.shape[-1]
     _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
     return vecs[..., :, -1]
 
@@ -63,34 +63,29 @@ def music_peak(u1: np.ndarray, steering: np.ndarray, grid: np.ndarray) -> np.nda
     ------
     float64 [M] : angle (rad) minimising ``D = 1 - |u1^H a|^2``, refined between grid points.
     """
-    g = grid.shape[0]
-    step = float(grid[1] - grid[0])
     out = np.empty(u1.shape[0], dtype=np.float64)
     a_conj_t = steering.T.astype(np.complex128)  # [N_a, G]
     for start in range(0, u1.shape[0], _CHUNK):
         block = u1[start:start + _CHUNK].conj() @ a_conj_t  # [m, G] = u1^H a
         d = 1.0 - np.abs(block) ** 2
-        idx = np.argmin(d, axis=1)
-        rows = np.arange(idx.shape[0])
-        inner = (idx > 0) & (idx < g - 1)
-        i_c = np.clip(idx, 1, g - 2)
-        dm, d0, dp = d[rows, i_c - 1], d[rows, i_c], d[rows, i_c + 1]
-        curv = dm - 2.0 * d0 + dp
-        with np.errstate(divide="ignore", invalid="ignore"):
-            offset = np.where(curv > 0, 0.5 * (dm - dp) / curv, 0.0)
-        offset = np.where(inner, np.clip(offset, -0.5, 0.5), 0.0)
-        out[start:start + _CHUNK] = grid[idx] + offset * step
+        out[start:start + _CHUNK] = _refine(d, np.broadcast_to(grid, d.shape))
     return out
 
 
-def music_angle_ula(csi_b: np.ndarray, steering_fn, grid_step_deg: float = 0.1) -> np.ndarray:
+def music_angle_ula(csi_b: np.ndarray, steering_fn, grid_step_deg: float = 0.1,
+                    coarse_step_deg: float | None = 1.0) -> np.ndarray:
     """MUSIC cone angle for one AP's CSI, given its steering function.
+
+    The search is coarse-to-fine: ``D`` on a ``coarse_step_deg`` grid, then on a ``grid_step_deg``
+    grid within +-1.5 coarse steps of the coarse minimum (the 8-element main lobe spans tens of
+    degrees, so this finds the same grid minimum as a full fine search), then the parabola.
+    ``coarse_step_deg=None`` searches the full fine grid.
 
     Input
     -----
     csi_b : complex [N, N_a, K] (or [N, N_a, K, S])
-    steering_fn : callable ``theta [G] -> complex [G, N_a]`` (unit-norm ULA steering)
-    grid_step_deg : grid step in degrees
+    steering_fn : callable ``theta [...] -> complex [..., N_a]`` (unit-norm ULA steering)
+    grid_step_deg : fine grid step in degrees; coarse_step_deg : coarse step (degrees) or None
 
     Output
     ------
@@ -99,14 +94,60 @@ def music_angle_ula(csi_b: np.ndarray, steering_fn, grid_step_deg: float = 0.1) 
     if not 0 < grid_step_deg <= 5:
         raise ParameterError(f"grid_step_deg={grid_step_deg}; expected a step in (0, 5] degrees")
     snaps = csi_b.reshape(csi_b.shape[0], csi_b.shape[1], -1)
-    n_grid = int(round(180.0 / grid_step_deg)) + 1
-    grid = np.linspace(-np.pi / 2, np.pi / 2, n_grid)
-    steering = np.asarray(steering_fn(grid))
     u1 = principal_eigenvector(snaps)
-    return music_peak(u1, steering, grid)
+    if coarse_step_deg is None or coarse_step_deg <= grid_step_deg:
+        grid = _grid(grid_step_deg)
+        return music_peak(u1, np.asarray(steering_fn(grid)), grid)
+    coarse = _grid(coarse_step_deg)
+    a_coarse = np.asarray(steering_fn(coarse)).T.astype(np.complex128)  # [N_a, Gc]
+    grid = _grid(grid_step_deg)
+    table = np.asarray(steering_fn(grid)).astype(np.complex128)  # [G, N_a], the fine grid
+    step = grid[1] - grid[0]
+    half = int(np.ceil(1.5 * np.deg2rad(coarse_step_deg) / step))
+    offsets = np.arange(-half, half + 1)  # [F] fine-grid index offsets
+    out = np.empty(u1.shape[0], dtype=np.float64)
+    for start in range(0, u1.shape[0], _CHUNK):
+        u = u1[start:start + _CHUNK]
+        centre = coarse[np.argmax(np.abs(u.conj() @ a_coarse), axis=1)]  # [m]
+        # +-pi/2 share one steering vector at half-wavelength spacing: search both ends then
+        alias = np.where(np.abs(centre) >= np.pi / 2 - 1e-12, -centre, centre)
+        best_d, best = None, None
+        for c in (centre, alias):
+            idx = np.clip(np.rint((c + np.pi / 2) / step).astype(int)[:, None] + offsets, 0, len(grid) - 1)
+            d = 1.0 - np.abs(np.einsum("mn,mfn->mf", u.conj(), table[idx])) ** 2  # [m, F]
+            theta, dmin = _refine(d, grid[idx]), d.min(axis=1)
+            if best is None:
+                best_d, best = dmin, theta
+            else:
+                best = np.where(dmin < best_d, theta, best)
+                best_d = np.minimum(dmin, best_d)
+        out[start:start + _CHUNK] = best
+    return out
 
 
-def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1) -> np.ndarray:
+def _grid(step_deg: float) -> np.ndarray:
+    """Uniform cone-angle grid over [-pi/2, pi/2] (rad) with about ``step_deg`` spacing."""
+    return np.linspace(-np.pi / 2, np.pi / 2, int(round(180.0 / step_deg)) + 1)
+
+
+def _refine(d: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Per row: grid point minimising ``d [m, F]`` refined by a parabola (``grid [m, F]`` uniform)."""
+    g = d.shape[1]
+    idx = np.argmin(d, axis=1)
+    rows = np.arange(idx.shape[0])
+    i_c = np.clip(idx, 1, g - 2)
+    dm, d0, dp = d[rows, i_c - 1], d[rows, i_c], d[rows, i_c + 1]
+    step = grid[rows, i_c + 1] - grid[rows, i_c - 1]  # 2 steps (less where clipped at +-pi/2)
+    curv = dm - 2.0 * d0 + dp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offset = np.where(curv > 0, 0.5 * (dm - dp) / curv, 0.0)
+    inner = (idx > 0) & (idx < g - 1) & (step > 0)
+    offset = np.where(inner, np.clip(offset, -0.5, 0.5), 0.0)
+    return np.clip(grid[rows, idx] + offset * step / 2, -np.pi / 2, np.pi / 2)
+
+
+def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1, *,
+                coarse_step_deg: float | None = 1.0) -> np.ndarray:
     """Local cone angle of the dominant path per sample and AP by MUSIC.
 
     Input
@@ -114,6 +155,7 @@ def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1) -> np.ndarra
     csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
     scene : radiomap.scene.Scene whose APs carry horizontal ULAs (``ap.array.n == N_a``)
     grid_step_deg : search grid step (degrees); the result is refined below it
+    coarse_step_deg : coarse-to-fine search step (degrees), None for a full fine-grid search
 
     Output
     ------
@@ -131,7 +173,8 @@ def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1) -> np.ndarra
         if n != arr.shape[2]:
             raise ParameterError(f"AP {ap.name!r} has {n} antennas, csi has {arr.shape[2]}")
         out[:, b] = music_angle_ula(
-            arr[:, b], lambda th, n=n, d=spacing: ula_steering(th, n, d, wavelength), grid_step_deg
+            arr[:, b], lambda th, n=n, d=spacing: ula_steering(th, n, d, wavelength), grid_step_deg,
+            coarse_step_deg,
         )
     return out
 

@@ -82,6 +82,14 @@ class ChannelCharting(Localizer):
         return chart_inputs(hmm_features(ds))
 
     def _fit(self, train) -> None:
+        n_threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a few-hundred-sample MLP: threads only add synchronisation
+        try:
+            self._train(train)
+        finally:
+            torch.set_num_threads(n_threads)
+
+    def _train(self, train) -> None:
         if self.epochs < 1 or self.lr <= 0 or self.t_far <= self.t_close:
             raise ParameterError(f"{self.name}: need epochs >= 1, lr > 0, t_far > t_close; got {self.epochs}, "
                                  f"{self.lr}, {self.t_close}, {self.t_far}")

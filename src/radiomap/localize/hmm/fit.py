@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from radiomap.errors import ParameterError
 from radiomap.localize.hmm.likelihood import HMMModel, emission_components, emission_table, joint_loglik
-from radiomap.localize.hmm.mobility import fit_mobility, transition_table
+from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, fit_mobility, transition_table
 from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.regions import map_all_regions
 from radiomap.localize.hmm.viterbi import viterbi2
@@ -68,7 +68,8 @@ def _propagation_step(z, cells, model: HMMModel, inner: int) -> HMMModel:
 
 
 def _mobility_step(z, cells, model: HMMModel) -> HMMModel:
-    cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt))
+    min_std = model.extra.get("min_innovation_std", MIN_INNOVATION_STD)
+    cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt, min_std))
     if joint_loglik(z, cells, cand)["total"] >= joint_loglik(z, cells, model)["total"]:
         return cand
     return model
@@ -89,7 +90,11 @@ def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: 
     for it in range(max_iter):
         emis = emission_table(z, model)
         trans = transition_table(model.graph.offsets, model.graph.delta, model.dt, model.mobility)
-        cells, _ = viterbi2(emis, trans, model.graph.prv, device=device)
+        new_cells, _ = viterbi2(emis, trans, model.graph.prv, device=device)
+        # the Viterbi is exact for the float32 emission table; keep the previous path in the rare
+        # case rounding makes the new one worse under the float64 objective
+        if cells is None or joint_loglik(z, new_cells, model)["total"] >= joint_loglik(z, cells, model)["total"]:
+            cells = new_cells
         if not fix_propagation:
             model = _propagation_step(z, cells, model, inner)
         model = _mobility_step(z, cells, model)

@@ -83,13 +83,14 @@ def mobility_loglik(xy: np.ndarray, dt: float, params: MobilityParams) -> float:
     return float(move_loglik(v[:-1], v[1:], params, dt).sum())
 
 
-def fit_mobility(xy: np.ndarray, dt: float) -> MobilityParams:
+def fit_mobility(xy: np.ndarray, dt: float, min_std: float = MIN_INNOVATION_STD) -> MobilityParams:
     """Maximum-likelihood Gauss-Markov parameters of a trajectory ``xy [T, 2]`` (m).
 
     The model is the regression ``v_t = alpha v_{t-1} + c + s w_t`` (``c = (1 - alpha) v_bar`` per axis,
     ``alpha`` shared): least squares for ``(alpha, c)`` with ``alpha`` clipped to ``[0, 0.999]`` (the
     profile likelihood is quadratic in ``alpha``, so clipping gives the constrained optimum), then
-    ``s^2`` = mean squared residual per axis (floored at ``MIN_INNOVATION_STD``).
+    ``s^2`` = mean squared residual per axis; with the constraint ``s >= min_std`` (m/s) the
+    constrained MLE is the clipped value (the likelihood is unimodal in ``s``).
     """
     v = np.diff(np.asarray(xy, dtype=np.float64)[:, :2], axis=0) / dt
     if len(v) < 3:
@@ -101,6 +102,6 @@ def fit_mobility(xy: np.ndarray, dt: float) -> MobilityParams:
     alpha = float(np.clip(alpha, 0.0, 0.999))
     c = b.mean(0) - alpha * a.mean(0)
     res = b - alpha * a - c
-    s = max(float(np.sqrt((res ** 2).sum(-1).mean() / 2.0)), MIN_INNOVATION_STD)
+    s = max(float(np.sqrt((res ** 2).sum(-1).mean() / 2.0)), min_std)
     vbar = c / (1.0 - alpha)
     return MobilityParams(alpha, (float(vbar[0]), float(vbar[1])), s)

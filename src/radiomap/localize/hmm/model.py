@@ -65,6 +65,11 @@ class HMMRadioMap(Localizer):
         region/parameter sweeps per iteration)
     potts, shadow, los_bias : spatial prior weights (``regions.SpatialPrior``)
     mobility_alpha, mobility_sigma : initial Gauss-Markov alpha and sigma_v (m/s)
+    min_innovation_std : lower bound (m/s) on the fitted innovation std ``s``, a constraint of the
+        mobility MLE. On a lattice of pitch delta the moves of a true walk carry quantisation noise
+        of order ``delta / dt`` (2.5 m/s at 0.25 m, 0.1 s); without the bound, Viterbi training
+        shrinks ``s`` toward the MAP path's own smoothness and over-smooths (0.8 m/s: measured on
+        xing-indoor seed 0, trajectory error 0.70 -> 0.58 m)
     sequence : predict by Viterbi over the query sequence instead of per-sample ML
     estimator : per-sample estimate, "map" (best cell) or "mean" (posterior mean over cells)
     seed, progress, device : random starts, progress bar, torch device for the Viterbi
@@ -75,8 +80,9 @@ class HMMRadioMap(Localizer):
 
     def __init__(self, *, resolution: float = 0.25, max_speed: float = 4.0, dt: float = 0.1,
                  delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
-                 max_iter: int = 8, tol: float = 1e-4, inner: int = 2, potts: float = 1.0, shadow: float = 3.0,
+                 max_iter: int = 8, tol: float = 1e-3, inner: int = 2, potts: float = 0.5, shadow: float = 3.0,
                  los_bias: float = 0.02, mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
+                 min_innovation_std: float = 0.8,
                  sequence: bool = False, estimator: str = "mean", seed: int = 0, progress: bool = False,
                  device: str | None = None):
         self.resolution = resolution
@@ -93,6 +99,7 @@ class HMMRadioMap(Localizer):
         self.los_bias = los_bias
         self.mobility_alpha = mobility_alpha
         self.mobility_sigma = mobility_sigma
+        self.min_innovation_std = min_innovation_std
         self.sequence = sequence
         self.estimator = estimator
         self.seed = seed
@@ -129,10 +136,15 @@ class HMMRadioMap(Localizer):
         n_b = len(scene.aps)
         return HMMModel(graph=graph, logd=logd, phi=phi, params=default_params(n_b),
                         regions=np.ones((graph.n_cells, n_b), dtype=bool),
-                        mobility=MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma), dt=dt,
+                        mobility=self._initial_mobility(), dt=dt,
                         prior=SpatialPrior(self.potts, self.shadow, self.los_bias),
                         shadows=[shadow_pairs(graph, np.asarray(ap.position[:2])) for ap in scene.aps],
-                        features=(True, True, bool(self.use_delay)), extra={"height": height})
+                        features=(True, True, bool(self.use_delay)),
+                        extra={"height": height, "min_innovation_std": float(self.min_innovation_std)})
+
+    def _initial_mobility(self) -> MobilityParams:
+        m = MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma)
+        return replace(m, innovation_std=max(m.innovation_std, float(self.min_innovation_std)))
 
     def _tracks(self, z: np.ndarray, scene) -> dict[str, np.ndarray]:
         ap_xy = scene.ap_positions[:, :2]

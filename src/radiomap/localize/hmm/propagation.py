@@ -120,13 +120,13 @@ def default_params(n_aps: int, *, rng: np.random.Generator | None = None, z: np.
 
 def angle_loglik(theta: np.ndarray, phi: np.ndarray, var: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """Log-density of the contaminated-Gaussian angle model (broadcasting, rad)."""
-    g = -0.5 * (theta - phi) ** 2 / var - 0.5 * np.log(var) - 0.5 * LOG_2PI + np.log1p(-eps)
+    g = -0.5 * (theta - phi) ** 2 / var - (0.5 * np.log(var) + 0.5 * LOG_2PI - np.log1p(-eps))
     u = np.log(eps) - np.log(np.pi)
     return np.logaddexp(g, u)
 
 
 def gauss_loglik(y: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
-    return -0.5 * (y - mean) ** 2 / var - 0.5 * np.log(var) - 0.5 * LOG_2PI
+    return -0.5 * (y - mean) ** 2 / var - (0.5 * np.log(var) + 0.5 * LOG_2PI)
 
 
 def feature_means(logd: np.ndarray, params: PropagationParams) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +138,7 @@ def feature_means(logd: np.ndarray, params: PropagationParams) -> tuple[np.ndarr
 
 
 def component_loglik(z: np.ndarray, logd: np.ndarray, phi: np.ndarray, params: PropagationParams,
-                     features: tuple[bool, bool, bool] = (True, True, True)) -> np.ndarray:
+                     features: tuple[bool, bool, bool] = (True, True, True), dtype=np.float64) -> np.ndarray:
     """Log-likelihood of each AP's features under each region: ``[..., B, 2]``.
 
     Input
@@ -146,13 +146,16 @@ def component_loglik(z: np.ndarray, logd: np.ndarray, phi: np.ndarray, params: P
     z : [..., B, 3] features (power dB, angle rad, delay feature)
     logd : [..., B] log10 distance to each AP (m); phi : [..., B] cone angle (rad)
     params : PropagationParams; features : which of (power, angle, delay) to use
+    dtype : float dtype of the computation (float32 for the large emission tables)
 
     Output
     ------
-    float64 [..., B, 2] (region 0 NLOS, 1 LOS), broadcast over the leading axes.
+    [..., B, 2] of ``dtype`` (region 0 NLOS, 1 LOS), broadcast over the leading axes.
     """
-    p_mean, d_mean = feature_means(logd, params)
-    z = np.asarray(z)
+    params = PropagationParams(**{k: np.asarray(v, dtype=dtype) for k, v in params.arrays().items()})
+    p_mean, d_mean = feature_means(np.asarray(logd, dtype=dtype), params)
+    z = np.asarray(z, dtype=dtype)
+    phi = np.asarray(phi, dtype=dtype)
     out = 0.0
     if features[0]:
         out = out + gauss_loglik(z[..., 0][..., None], p_mean, params.power_var)
@@ -161,7 +164,7 @@ def component_loglik(z: np.ndarray, logd: np.ndarray, phi: np.ndarray, params: P
                                  params.angle_eps)
     if features[2]:
         out = out + gauss_loglik(z[..., 2][..., None], d_mean, params.delay_var)
-    return np.broadcast_to(out, np.broadcast_shapes(np.shape(out), np.shape(p_mean))).astype(np.float64)
+    return np.broadcast_to(out, np.broadcast_shapes(np.shape(out), np.shape(p_mean))).astype(dtype)
 
 
 def wls(A: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, float]:

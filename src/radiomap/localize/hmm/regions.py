@@ -31,7 +31,7 @@ _CAP_MAX = 2 ** 30
 class SpatialPrior:
     """Weights of the spatial-structure term (log-likelihood units)."""
 
-    potts: float = 1.0
+    potts: float = 0.5
     shadow: float = 3.0
     los_bias: float = 0.02
 

@@ -70,6 +70,22 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
         g = int(np.argmax(e[0]))
         return np.array([g]), float(e[0, g])
     dev = torch.device(device) if device is not None else default_device()
+    if dev.type == "cpu":
+        # one step is ~1e5-1e6 elements: intra-op threading only adds synchronisation (severe on a
+        # shared, loaded CPU), so the recursion runs single-threaded and restores the setting.
+        n_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return _viterbi2(e, trans, prv, init, dev, dtype)
+        finally:
+            torch.set_num_threads(n_threads)
+    return _viterbi2(e, trans, prv, init, dev, dtype)
+
+
+def _viterbi2(e: np.ndarray, trans: np.ndarray, prv: np.ndarray, init: np.ndarray | None, dev: torch.device,
+              dtype: torch.dtype) -> tuple[np.ndarray, float]:
+    n_t, n_g = e.shape
+    n_r = trans.shape[0]
     neg = torch.tensor(-torch.inf, dtype=dtype, device=dev)
     em = torch.as_tensor(e, dtype=dtype, device=dev)
     tr = torch.as_tensor(trans, dtype=dtype, device=dev)
@@ -85,21 +101,21 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
     offset = 0.0
     bp = torch.zeros((n_t, n_g, n_r), dtype=torch.uint8, device=dev)
     rows = max(1, _CHUNK // (n_r * n_r))
+    gather_flat = gather.reshape(-1)
+    # [G*R + 1] tables whose last entry is the sentinel (-inf score, back-pointer 0)
+    best_ext = torch.full((n_g * n_r + 1,), -torch.inf, dtype=dtype, device=dev)
+    arg_ext = torch.zeros(n_g * n_r + 1, dtype=torch.int64, device=dev)
+    best, arg = best_ext[:-1].view(n_g, n_r), arg_ext[:-1].view(n_g, n_r)
     for t in range(1, n_t - 1):
-        top = delta.max()
-        if not torch.isfinite(top):
-            raise ParameterError(f"no feasible path reaches slot {t}: every cell has -inf score")
-        delta = delta - top
-        offset += float(top)
-        best = torch.empty((n_g, n_r), dtype=dtype, device=dev)
-        arg = torch.empty((n_g, n_r), dtype=torch.int64, device=dev)
+        if t % 16 == 1:  # renormalise now and then (one host sync per 16 slots)
+            top = delta.max()
+            delta = delta - top
+            offset += float(top)
         for a in range(0, n_g, rows):
             cand = delta[a:a + rows, :, None] + tr[None]
-            best[a:a + rows], arg[a:a + rows] = cand.max(dim=1)
-        best_ext = torch.cat([best.reshape(-1), neg[None]])
-        arg_ext = torch.cat([arg.reshape(-1), torch.zeros(1, dtype=torch.int64, device=dev)])
-        delta = best_ext[gather] + em[t + 1][:, None]
-        bp[t + 1] = arg_ext[gather].to(torch.uint8)
+            torch.max(cand, dim=1, out=(best[a:a + rows], arg[a:a + rows]))
+        delta = best_ext[gather_flat].view(n_g, n_r) + em[t + 1][:, None]
+        bp[t + 1] = arg_ext[gather_flat].view(n_g, n_r)
     flat = int(torch.argmax(delta))
     score = float(delta.reshape(-1)[flat]) + offset
     if not np.isfinite(score):

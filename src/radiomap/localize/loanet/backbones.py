@@ -1,7 +1,8 @@
 """MaskDETR-Reg backbones: one token per angle beam, features along the delay axis.
 
 Input: ``x [B, A, G]`` peak-normalised angle-delay image ``X_AD`` (A angle beams, G delay taps),
-``m [B, A, G]`` its mask ``M`` (0/1). Output: tokens ``[B, A, d]``.
+``m [B, A, G]`` its mask ``M`` (0/1). Output: tokens ``[B, A / patch, d]``, one per group of
+``patch`` consecutive angle beams.
 
 - EC (early concat): ``[X_AD, M]`` concatenated along the delay axis, one embedding MLP.
 - DE (dual embedding): ``X_AD`` and ``M`` embedded separately, concatenated, compressed to ``d``.
@@ -19,31 +20,42 @@ def _mlp(n_in: int, d: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(n_in, d), nn.LayerNorm(d), nn.GELU(), nn.Linear(d, d))
 
 
-class EarlyConcatBackbone(nn.Module):
-    """EC: ``tokens = MLP([X_AD, M])`` (delay-axis concatenation)."""
+def _patches(x: torch.Tensor, patch: int) -> torch.Tensor:
+    """``[B, C, A, G]`` -> ``[B, A / patch, C * patch * G]`` (tokens of ``patch`` consecutive beams)."""
+    b, c, a, g = x.shape
+    return x.reshape(b, c, a // patch, patch * g).permute(0, 2, 1, 3).reshape(b, a // patch, c * patch * g)
 
-    def __init__(self, n_taps: int, d: int):
+
+class EarlyConcatBackbone(nn.Module):
+    """EC: ``tokens = MLP([X_AD, M])`` (concatenation along the delay axis, then one embedding)."""
+
+    def __init__(self, n_taps: int, d: int, patch: int):
         super().__init__()
-        self.embed = _mlp(2 * n_taps, d)
+        self.patch = patch
+        self.embed = _mlp(2 * patch * n_taps, d)
 
     def forward(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-        return self.embed(torch.cat([x, m], dim=-1))
+        return self.embed(_patches(torch.cat([x, m], dim=-1)[:, None], self.patch))
 
 
 class DualEmbeddingBackbone(nn.Module):
-    """DE: ``tokens = compress([MLP_x(X_AD), MLP_m(M)])``."""
+    """DE: ``tokens = compress([MLP_x(X_AD), MLP_m(M)])`` (separate embeddings, feature-level fusion)."""
 
-    def __init__(self, n_taps: int, d: int):
+    def __init__(self, n_taps: int, d: int, patch: int):
         super().__init__()
-        self.embed_x = _mlp(n_taps, d)
-        self.embed_m = _mlp(n_taps, d)
+        self.patch = patch
+        self.embed_x = _mlp(patch * n_taps, d)
+        self.embed_m = _mlp(patch * n_taps, d)
         self.compress = nn.Sequential(nn.Linear(2 * d, d), nn.LayerNorm(d), nn.GELU())
 
     def forward(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-        return self.compress(torch.cat([self.embed_x(x), self.embed_m(m)], dim=-1))
+        ex = self.embed_x(_patches(x[:, None], self.patch))
+        em = self.embed_m(_patches(m[:, None], self.patch))
+        return self.compress(torch.cat([ex, em], dim=-1))
 
 
 def build_backbone(cfg: MaskDETRConfig, n_taps: int) -> nn.Module:
     """The backbone named by ``cfg.backbone``."""
-    cls = DualEmbeddingBackbone if cfg.backbone == "de" else EarlyConcatBackbone
-    return cls(n_taps, cfg.hidden)
+    if cfg.backbone == "de":
+        return DualEmbeddingBackbone(n_taps, cfg.hidden, cfg.patch)
+    return EarlyConcatBackbone(n_taps, cfg.hidden, cfg.patch)

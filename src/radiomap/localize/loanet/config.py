@@ -50,6 +50,7 @@ class TDCConfig:
     smoothing: float = 0.1  # label-smoothing factor (chosen)
     smooth_weight: float = 1.0  # weight of the label-smoothing term (chosen)
     log_doppler: bool = True  # feed log10 of the normalised Doppler profile (chosen; see docs)
+    doppler_bins: int = 0  # keep Doppler bins -K..K around 0 (0: all); far bins hold noise at walking speed
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,16 @@ CPU = LOANetPreset(
     name="cpu",
     n_taps=16,
     eta=0.01,
-    de=MaskDETRConfig("de", hidden=64, heads=4, enc_layers=2, dec_layers=1, queries=4, ffn=128, dropout=0.0,
+    de=MaskDETRConfig("de", hidden=64, heads=4, enc_layers=2, dec_layers=1, queries=4, ffn=128, dropout=0.1,
                       patch=8),
-    ec=MaskDETRConfig("ec", hidden=64, heads=4, enc_layers=3, dec_layers=1, queries=4, ffn=128, dropout=0.0,
+    ec=MaskDETRConfig("ec", hidden=64, heads=4, enc_layers=3, dec_layers=1, queries=4, ffn=128, dropout=0.1,
                       patch=8),
-    tdc=TDCConfig(hidden=64, heads=4, enc_layers=2, dec_layers=1, ffn=128, dropout=0.0),
+    tdc=TDCConfig(hidden=64, heads=4, enc_layers=2, dec_layers=1, ffn=128, dropout=0.0, doppler_bins=16),
     cnn=CNNConfig(channels=(8, 16, 32), fc=128, dropout=0.0),
-    train_reg=TrainConfig(epochs=60, batch_size=32, lr=1e-3, optimizer="adam", patience=12, lr_patience=4),
-    train_tdc=TrainConfig(epochs=30, batch_size=64, lr=1e-3, optimizer="adamw", weight_decay=1e-2,
-                          patience=8, lr_patience=3),
+    train_reg=TrainConfig(epochs=200, batch_size=32, lr=1e-3, optimizer="adam", l2=1e-4, patience=15,
+                          lr_patience=4),
+    train_tdc=TrainConfig(epochs=200, batch_size=64, lr=1e-3, optimizer="adamw", weight_decay=1e-2,
+                          patience=10, lr_patience=3),
     notes={"scaled": "hidden 64, fewer layers, tokens of 8 beams (one UPA column), larger batches and LR, "
                      "16 delay taps"},
 )

@@ -26,7 +26,6 @@ class MaskDETRReg(nn.Module):
     def __init__(self, backbone: nn.Module, n_tokens: int, cfg: MaskDETRConfig):
         super().__init__()
         d = cfg.hidden
-        self.patch = cfg.patch
         self.backbone = backbone
         self.pos = nn.Parameter(torch.randn(1, n_tokens, d) * 0.02)  # learned angle-beam position code
         self.queries = nn.Parameter(torch.randn(1, cfg.queries, d) * 0.02)
@@ -39,9 +38,7 @@ class MaskDETRReg(nn.Module):
         self.head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 3))
 
     def forward_queries(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-        b, a, g = x.shape
-        p = self.patch
-        tokens = self.backbone(x.reshape(b, a // p, p * g), m.reshape(b, a // p, p * g)) + self.pos
+        tokens = self.backbone(x, m) + self.pos
         memory = self.encoder(tokens)
         q = self.decoder(self.queries.expand(x.shape[0], -1, -1), memory)
         return self.head(q)
@@ -54,4 +51,4 @@ def build_maskdetr(cfg: MaskDETRConfig, n_beams: int, n_taps: int) -> MaskDETRRe
     """MaskDETR-Reg for ``[n_beams, n_taps]`` angle-delay images."""
     if n_beams % cfg.patch:
         raise ParameterError(f"patch = {cfg.patch} does not divide the {n_beams} angle beams")
-    return MaskDETRReg(build_backbone(cfg, cfg.patch * n_taps), n_beams // cfg.patch, cfg)
+    return MaskDETRReg(build_backbone(cfg, n_taps), n_beams // cfg.patch, cfg)

@@ -39,11 +39,15 @@ def continuous_csi_direction(pos_first: np.ndarray, pos_second: np.ndarray, n_cl
     return heading_to_class(np.asarray(pos_second) - np.asarray(pos_first), n_classes)
 
 
-def doppler_input(x_d: np.ndarray, log: bool) -> np.ndarray:
-    """Network input from the peak-normalised Doppler profile ``[N, T]``: optionally
-    ``(log10(max(x, 1e-8)) + 8) / 8`` in ``[0, 1]``, which spreads the side-lobe levels
-    that carry the sub-bin Doppler information. Output float32."""
+def doppler_input(x_d: np.ndarray, log: bool, bins: int = 0) -> np.ndarray:
+    """Network input from the peak-normalised Doppler profile ``[N, T]``: bins ``-K..K`` around
+    zero Doppler when ``bins = K > 0`` (``[N, 2K + 1]``, negative Doppler first), optionally
+    ``(log10(max(x, 1e-8)) + 8) / 8``, which spreads the side-lobe levels that carry the sub-bin
+    Doppler information. Output float32."""
     x = np.asarray(x_d, dtype=np.float32)
+    if bins > 0:
+        k = min(bins, (x.shape[1] - 1) // 2)
+        x = np.roll(x, k, axis=1)[:, :2 * k + 1]
     if log:
         x = (np.log10(np.maximum(x, 1e-8)) + 8.0) / 8.0
     return x.astype(np.float32)
@@ -69,9 +73,11 @@ class DirectionClassifier:
         torch.manual_seed(self.seed)
         xyz = np.asarray(xyz, dtype=np.float64)
         self.mean_, self.std_ = xyz.mean(0), np.maximum(xyz.std(0), 1e-3)
-        self.n_doppler_ = int(x_d.shape[1])
+        d_in = doppler_input(x_d, self.cfg.log_doppler, self.cfg.doppler_bins)
+        self.d_mean_, self.d_std_ = d_in.mean(0), np.maximum(d_in.std(0), 1e-6).astype(np.float32)
+        self.n_doppler_ = int(d_in.shape[1])
         self.model_ = build_tdc(self.cfg, self.n_doppler_)
-        data = {"d": torch.from_numpy(doppler_input(x_d, self.cfg.log_doppler)),
+        data = {"d": torch.from_numpy(self._norm_d(x_d)),
                 "c": torch.from_numpy(self._norm(xyz)),
                 "y": torch.from_numpy(np.asarray(classes, dtype=np.int64))}
         cfg = self.cfg
@@ -84,6 +90,11 @@ class DirectionClassifier:
                                        progress=self.progress, desc="fusion-tdc")
         return self
 
+    def _norm_d(self, x_d: np.ndarray) -> np.ndarray:
+        """Per-bin standardised network input (training-set statistics)."""
+        d = doppler_input(x_d, self.cfg.log_doppler, self.cfg.doppler_bins)
+        return ((d - self.d_mean_) / self.d_std_).astype(np.float32)
+
     def _norm(self, xyz: np.ndarray) -> np.ndarray:
         return ((np.asarray(xyz, dtype=np.float64) - self.mean_) / self.std_).astype(np.float32)
 
@@ -92,7 +103,7 @@ class DirectionClassifier:
         if not hasattr(self, "model_"):
             raise NotFittedError("DirectionClassifier is not fitted; call fit() first")
         self.model_.eval()
-        d = torch.from_numpy(doppler_input(x_d, self.cfg.log_doppler))
+        d = torch.from_numpy(self._norm_d(x_d))
         logits = predict_batched(self.model_, [d, torch.from_numpy(self._norm(xyz))], device=self.device)
         return torch.softmax(logits, -1).numpy()
 
@@ -100,11 +111,20 @@ class DirectionClassifier:
         """Direction classes ``int64 [N]``."""
         return self.predict_proba(x_d, xyz).argmax(-1)
 
+    def norm_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Input normalisation statistics (coordinates and Doppler bins) for persistence."""
+        return {f"{prefix}mean": self.mean_, f"{prefix}std": self.std_, f"{prefix}d_mean": self.d_mean_,
+                f"{prefix}d_std": self.d_std_}
+
+    def set_norm_arrays(self, arrays: dict[str, np.ndarray], prefix: str = "") -> None:
+        self.mean_, self.std_ = arrays[f"{prefix}mean"], arrays[f"{prefix}std"]
+        self.d_mean_, self.d_std_ = arrays[f"{prefix}d_mean"], arrays[f"{prefix}d_std"]
+
     def save(self, directory: str | os.PathLike) -> Path:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
-        arrays.update(mean=self.mean_, std=self.std_)
+        arrays.update(self.norm_arrays())
         save_file(arrays, str(directory / "tdc.safetensors"))
         meta = {"n_doppler": self.n_doppler_, "cfg": self.cfg.__dict__, "seed": self.seed}
         (directory / "tdc.json").write_text(json.dumps(meta))
@@ -120,7 +140,7 @@ class DirectionClassifier:
             raise DataError(f"{directory}: cannot read saved Fusion-TDC: {exc}") from exc
         obj = cls(TDCConfig(**meta["cfg"]), train_cfg or TrainConfig(), seed=meta["seed"])
         obj.n_doppler_ = int(meta["n_doppler"])
-        obj.mean_, obj.std_ = arrays["mean"], arrays["std"]
+        obj.set_norm_arrays(arrays)
         obj.model_ = build_tdc(obj.cfg, obj.n_doppler_)
         sd = {k[6:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")}
         obj.model_.load_state_dict(sd)

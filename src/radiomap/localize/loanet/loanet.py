@@ -81,7 +81,7 @@ class LOANet(TorchTBFRegressor):
         if hasattr(self, "tdc_"):
             t = self.tdc_
             arrays.update({f"tdc.{k}": v.detach().cpu().numpy() for k, v in t.model_.state_dict().items()})
-            arrays.update({"tdc_mean": t.mean_, "tdc_std": t.std_})
+            arrays.update(t.norm_arrays("tdc_"))
             meta["tdc"] = {"n_doppler": t.n_doppler_}
         return arrays, meta
 
@@ -92,7 +92,7 @@ class LOANet(TorchTBFRegressor):
 
             t = DirectionClassifier(self.preset_.tdc, self.preset_.train_tdc, seed=self.seed)
             t.n_doppler_ = int(meta["tdc"]["n_doppler"])
-            t.mean_, t.std_ = arrays["tdc_mean"], arrays["tdc_std"]
+            t.set_norm_arrays(arrays, "tdc_")
             t.model_ = build_tdc(t.cfg, t.n_doppler_)
             t.model_.load_state_dict({k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
                                       if k.startswith("tdc.")})

@@ -125,6 +125,9 @@ class NeuralMapLocalizer(Localizer):
         self.wavelength_ = dataset_wavelength(train)
         self.lo_, self.hi_ = pos[:, :2].min(0), pos[:, :2].max(0)
         self.z_ = float(np.median(pos[:, 2]))
+        if np.ptp(pos[:, 2]) > self.wavelength_ / 4:
+            raise DataError(f"neuralmap assumes users on one plane; training heights span {np.ptp(pos[:, 2]):.3f} m "
+                            f"(> lambda/4 = {self.wavelength_ / 4:.3f} m)")
         init = init_atoms(pos, h, wavelength=self.wavelength_, n_regions=(self.n_regions, self.n_regions),
                           atoms_per_region=self.atoms_per_region, seed=self.seed, device=dev,
                           progress=self.progress)
