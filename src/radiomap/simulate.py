@@ -12,6 +12,8 @@ from radiomap.data.dataset import CSIDataset
 from radiomap.errors import ParameterError
 from radiomap.scene.scene import Scene
 
+BACKENDS = ("builtin", "sionna-rt")
+"""Channel simulator backends of ``simulate_dataset``."""
 _BLOCK = 1024  # positions traced + synthesised per block (progress granularity, memory bound)
 
 
@@ -30,6 +32,7 @@ def simulate_dataset(
     n_symbols: int | None = None,
     max_order: int = 2,
     scatterers: bool = True,
+    backend: str = "builtin",
     seed: int = 0,
     store_paths: bool = False,
     progress: bool = False,
@@ -44,6 +47,8 @@ def simulate_dataset(
         ``reference_power`` fixes the normalisation (pass a training set's
         ``meta["noise"]["reference_power"]`` so test sets share its scale)
     wavefront : "spherical" (exact) or "plane"; n_symbols : OFDM symbols for a time axis
+    backend : "builtin" (image-method tracer) or "sionna-rt" (optional extra, see docs/sionna-rt.md;
+        traces walls and slabs only, no point scatterers)
 
     Output
     ------
@@ -52,13 +57,20 @@ def simulate_dataset(
     """
     if snr_db is not None and noise_variance is not None:
         raise ParameterError("give either snr_db or noise_variance, not both")
+    if backend not in BACKENDS:
+        raise ParameterError(f"unknown simulator backend {backend!r}; known: {', '.join(BACKENDS)}")
     pos = np.asarray(positions, dtype=np.float64)
     rng = np.random.default_rng(seed)
     blocks, path_blocks = [], []
     for i in tqdm(range(0, len(pos), _BLOCK), desc=f"simulate {scene.name}", unit="block", disable=not progress):
         sl = slice(i, i + _BLOCK)
-        paths = trace(scene, pos[sl], max_order=max_order, scatterers=scatterers,
-                      velocity=None if velocity is None else np.asarray(velocity)[sl])
+        vel = None if velocity is None else np.asarray(velocity)[sl]
+        if backend == "sionna-rt":
+            from radiomap.channel.sionna_rt import trace_sionna
+
+            paths = trace_sionna(scene, pos[sl], max_order=max_order, velocity=vel, seed=seed)
+        else:
+            paths = trace(scene, pos[sl], max_order=max_order, scatterers=scatterers, velocity=vel)
         blocks.append(paths.cfr(scene.ofdm, wavefront=wavefront, n_symbols=n_symbols))
         path_blocks.append(paths)
     csi = np.concatenate(blocks)
@@ -73,7 +85,8 @@ def simulate_dataset(
     meta = {
         "scene": scene.to_dict(),
         "noise": noise,
-        "simulator": {"name": "radiomap.builtin-image-method", "version": __version__, "max_order": max_order,
+        "simulator": {"name": "radiomap.builtin-image-method" if backend == "builtin" else "sionna-rt",
+                      "backend": backend, "version": __version__, "max_order": max_order,
                       "scatterers": scatterers, "wavefront": wavefront, "n_symbols": n_symbols},
         "seed": seed,
         "radiomap_version": __version__,

@@ -16,6 +16,13 @@ def test_simulate_info_plot(tmp_path):
     ds = CSIDataset.load(out)
     assert ds.csi.shape[1:] == (4, 8, 64) and ds.timestamps is not None
     assert 160 < np.linalg.norm(np.diff(ds.positions[:, :2], axis=0), axis=1).sum() < 168
+    test = tmp_path / "test.h5"
+    res = runner.invoke(app, ["simulate", "xing-indoor", "--positions", "random-walk", "--length", "20",
+                              "-o", str(test), "--noise-variance", "0.4", "--reference", str(out), "--seed", "1",
+                              "--no-progress"])
+    assert res.exit_code == 0, res.output
+    meta = CSIDataset.load(test).meta["noise"]
+    assert meta["reference_power"] == ds.meta["noise"]["reference_power"] and meta["variance"] == 0.4
     res = runner.invoke(app, ["info", str(out)])
     assert res.exit_code == 0 and "double-LOS" in res.output
     res = runner.invoke(app, ["plot", str(out), "-o", str(tmp_path / "walk.png")])

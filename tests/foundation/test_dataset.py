@@ -101,6 +101,13 @@ def test_crash_during_write_leaves_no_file(small, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_unknown_backend_is_rejected():
+    from radiomap.simulate import simulate_dataset
+
+    with pytest.raises(ParameterError, match="unknown simulator backend 'raytracer9000'"):
+        simulate_dataset(get_scene("xing-indoor"), np.array([[2.0, 2.0, 1.5]]), backend="raytracer9000")
+
+
 def test_constructor_validation():
     with pytest.raises(DataError, match="trajectory_id"):
         CSIDataset(np.ones((3, 1, 2, 4), np.complex64), trajectory_id=np.zeros(4, int))

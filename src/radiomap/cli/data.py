@@ -42,8 +42,11 @@ def simulate(
     dt: Annotated[float, typer.Option(help="sampling interval of walks (s)")] = 0.1,
     snr_db: Annotated[float | None, typer.Option("--snr", help="per-sample SNR in dB")] = None,
     noise_variance: Annotated[float | None, typer.Option(help="noise variance on unit-power CSI")] = None,
+    reference: Annotated[Path | None, typer.Option(
+        help="dataset whose CSI normalisation to reuse with --noise-variance (e.g. the training set)")] = None,
     max_order: Annotated[int, typer.Option(help="max reflection order (0-2)")] = 2,
     plane_wave: Annotated[bool, typer.Option("--plane-wave", help="far-field instead of exact spherical")] = False,
+    backend: Annotated[str, typer.Option(help="builtin | sionna-rt (optional extra)")] = "builtin",
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
@@ -77,8 +80,17 @@ def simulate(
     if gb > max_gb:
         raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
                              "use fewer positions or a feature pipeline that never materialises CSI")
+    ref_power = None
+    if reference is not None:
+        from radiomap.data import CSIDataset
+
+        ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
+        if ref_power is None:
+            raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
     ds = simulate_dataset(sc, pos, snr_db=snr_db, noise_variance=noise_variance, max_order=max_order,
-                          wavefront="plane" if plane_wave else "spherical", seed=seed, progress=progress, **kw)
+                          reference_power=ref_power,
+                          wavefront="plane" if plane_wave else "spherical", backend=backend, seed=seed,
+                          progress=progress, **kw)
     ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
     ds.save(output)
     console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
