@@ -6,7 +6,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import h5py
 import numpy as np
 
 from radiomap import __version__
+from radiomap.atomic import atomic_path
 from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
 from radiomap.errors import DataError
 from radiomap.scene.scene import Scene
@@ -142,11 +142,8 @@ class CSIDataset:
     def save(self, path: str | os.PathLike, *, compression: str | None = None) -> Path:
         """Write to HDF5 atomically (temporary file in the same folder + rename)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"radiomap_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat()} | self.meta
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             with h5py.File(tmp, "w") as f:
                 f.attrs["schema"] = SCHEMA_NAME
                 f.attrs["schema_version"] = SCHEMA_VERSION
@@ -164,10 +161,6 @@ class CSIDataset:
                         g = f.create_group(group)
                         for k, v in arrays.items():
                             g.create_dataset(k, data=v, compression=compression)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return path
 
     @staticmethod

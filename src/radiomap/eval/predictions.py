@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import h5py
 import numpy as np
 
 from radiomap import __version__
+from radiomap.atomic import atomic_path
 from radiomap.errors import DataError
 
 SCHEMA_NAME = "radiomap-predictions"
@@ -54,10 +54,7 @@ class Predictions:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the HDF5 file atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             with h5py.File(tmp, "w") as f:
                 f.attrs["schema"] = SCHEMA_NAME
                 f.attrs["schema_version"] = SCHEMA_VERSION
@@ -77,10 +74,6 @@ class Predictions:
                     for k, v in truth.items():
                         if v is not None:
                             g.create_dataset(k, data=np.asarray(v))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return path
 
     @staticmethod

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from radiomap import __version__
+from radiomap.atomic import atomic_path
 from radiomap.errors import ParameterError
 
 
@@ -248,6 +249,5 @@ def _now() -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

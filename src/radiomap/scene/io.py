@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from importlib import resources
 from pathlib import Path
 
 import tomli_w
 
+from radiomap.atomic import atomic_path
 from radiomap.errors import SceneError
 from radiomap.scene.scene import Scene
 
@@ -62,14 +62,8 @@ def save_scene(scene: Scene, path: str | os.PathLike) -> Path:
         text = json.dumps(d, indent=2)
     else:
         raise SceneError(f"scene file {path}: expected .toml or .json, got {path.suffix!r}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
     return path
 
 

@@ -68,9 +68,16 @@ def _propagation_step(z, cells, model: HMMModel, inner: int) -> HMMModel:
 
 
 def _mobility_step(z, cells, model: HMMModel) -> HMMModel:
+    """Constrained MLE of the mobility parameters (``s >= min_innovation_std``).
+
+    A start outside the constraint (an initial ``s`` below the bound) is always replaced, which
+    projects it onto the feasible set; afterwards the update is accepted only if not worse, so
+    the objective logged from the first iteration on never decreases.
+    """
     min_std = model.extra.get("min_innovation_std", MIN_INNOVATION_STD)
     cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt, min_std))
-    if joint_loglik(z, cells, cand)["total"] >= joint_loglik(z, cells, model)["total"]:
+    infeasible = model.mobility.innovation_std < min_std
+    if infeasible or joint_loglik(z, cells, cand)["total"] >= joint_loglik(z, cells, model)["total"]:
         return cand
     return model
 

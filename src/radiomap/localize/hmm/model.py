@@ -143,8 +143,9 @@ class HMMRadioMap(Localizer):
                         extra={"height": height, "min_innovation_std": float(self.min_innovation_std)})
 
     def _initial_mobility(self) -> MobilityParams:
-        m = MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma)
-        return replace(m, innovation_std=max(m.innovation_std, float(self.min_innovation_std)))
+        # not clamped to min_innovation_std: a start below the bound drives the first Viterbi
+        # pass; the first mobility step then projects onto the constraint (fit._mobility_step)
+        return MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma)
 
     def _tracks(self, z: np.ndarray, scene) -> dict[str, np.ndarray]:
         ap_xy = scene.ap_positions[:, :2]

@@ -1,10 +1,13 @@
+"""Suite-wide fixtures."""
+
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """The test machine is shared: keep torch to one thread here, restore afterwards."""
+    """Tests run two workers on two cores (``pytest -n 2``): one torch thread each, restored afterwards."""
+    import torch
+
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
