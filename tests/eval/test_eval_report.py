@@ -53,3 +53,11 @@ def test_confusion_figure(tmp_path):
     rep = Report("x", tmp_path)
     p = rep.add_figure("cm", confusion_figure(np.array([[3, 1], [0, 4]]), ["LOS", "NLOS"]))
     assert p.is_file()
+
+
+def test_published_rows_pair_numeric_keys_by_value(tmp_path):
+    rep = Report("t", tmp_path, {"seed": 0})
+    rep.add_table("snr", [{"SNR (dB)": 0.0, "err": 1.7}, {"SNR (dB)": 5.0, "err": 1.6}])
+    rep.add_published("snr", [{"SNR (dB)": 0, "err": 1.97}, {"SNR (dB)": 5, "err": 1.84}], "paper")
+    rows, cols, source = rep.merged_table("snr")
+    assert [r["published: err"] for r in rows] == [1.97, 1.84] and source == "paper"

@@ -19,7 +19,8 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     scene, train, _ = data
-    return HMMRadioMap(inits=("aoa", "wcl", "random"), max_iter=5).fit(train.without_positions())
+    return HMMRadioMap(inits=("aoa", "wcl", "random"), max_iter=5, mobility_scales=(1.0,)).fit(
+        train.without_positions())
 
 
 def _err(a, b):

@@ -178,13 +178,13 @@ class Report:
         if pub is None or pub["key"] not in cols:
             return rows, cols, None
         key = pub["key"]
-        by_key = {str(r.get(key)): r for r in pub["rows"]}
+        by_key = {_match_key(r.get(key)): r for r in pub["rows"]}
         pcols = []
         for r in pub["rows"]:
             pcols += [f"published: {k}" for k in r if k != key and f"published: {k}" not in pcols]
         merged = []
         for r in rows:
-            p = by_key.get(str(r.get(key)), {})
+            p = by_key.get(_match_key(r.get(key)), {})
             merged.append({**r, **{f"published: {k}": v for k, v in p.items() if k != key}})
         return merged, cols + pcols, pub["source"]
 
@@ -242,6 +242,13 @@ class Report:
         _atomic_write(self.out_dir / "report.json", json.dumps(self.to_dict(), indent=2))
         _atomic_write(md, self.to_markdown())
         return md
+
+
+def _match_key(v: Any) -> str:
+    """Key used to pair measured and published rows: numbers compare by value (5 == 5.0)."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        return repr(float(v))
+    return str(v)
 
 
 def _now() -> str:

@@ -338,7 +338,7 @@ def _add_published(rep: Report) -> None:
         {"model": "cnn3d", "MFLOPs": 893.7, "params (M)": 13.51},
         {"model": "de-maskdetr", "MFLOPs": 296.3, "params (M)": 3.39},
         {"model": "ec-maskdetr", "MFLOPs": 419.7, "params (M)": 4.31},
-        {"model": "fusion-tdc", "MFLOPs": 0.43, "params (M)": 0.43}], src)
+        {"model": "fusion-tdc", "MFLOPs": None, "params (M)": 0.43}], src)
 
 
 def _add_figures(rep: Report, errors: dict, confusion, n_cls: int) -> None:

@@ -170,7 +170,7 @@ def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner
 
 def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | None = None, n_random: int = 1,
             seed: int = 0, max_iter: int = 10, tol: float = 1e-4, inner: int = 2, fix_propagation: bool = False,
-            device=None, progress: bool = True) -> FitResult:
+            mobility_scales: tuple[float, ...] = (1.0,), device=None, progress: bool = True) -> FitResult:
     """Multi-start alternating optimisation; keeps the start with the best final objective.
 
     Input
@@ -180,6 +180,9 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
     tracks : heuristic starting tracks ``{name: [T, 2]}`` (m), e.g. AoA and WCL
     n_random : number of starts from random propagation parameters and all-LOS maps
     fix_propagation : keep params and regions fixed (GMA: only trajectory and mobility)
+    mobility_scales : every start is run from the model's initial ``sigma_v`` times each factor (the
+        first Viterbi pass depends on it: a small ``sigma_v`` over-smooths, a large one follows the
+        emissions); the best final objective among all of them is kept
 
     Output
     ------
@@ -205,6 +208,11 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
                                                  regions=np.ones_like(model.regions, dtype=bool))))
     if not starts:
         raise ParameterError("no initialisation: give heuristic tracks or n_random >= 1")
+    if not mobility_scales or min(mobility_scales) <= 0:
+        raise ParameterError(f"mobility_scales must be non-empty and > 0, got {tuple(mobility_scales)}")
+    if tuple(mobility_scales) != (1.0,):
+        starts = [(name if f == 1.0 else f"{name}/sigma_v x{f:g}", replace(start, mobility=start.mobility.scaled(f)))
+                  for name, start in starts for f in mobility_scales]
     best: FitResult | None = None
     history: list[dict] = []
     with tqdm(total=len(starts) * max_iter, desc="hmm fit", disable=not progress, leave=False) as bar:

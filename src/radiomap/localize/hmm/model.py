@@ -70,6 +70,8 @@ class HMMRadioMap(Localizer):
         of order ``delta / dt`` (2.5 m/s at 0.25 m, 0.1 s); without the bound, Viterbi training
         shrinks ``s`` toward the MAP path's own smoothness and over-smooths (0.8 m/s: measured on
         xing-indoor seed 0, trajectory error 0.70 -> 0.58 m)
+    mobility_scales : each heuristic start is also run from ``sigma_v`` times these factors; the
+        best final objective wins (unsupervised selection, no positions involved)
     sequence : predict by Viterbi over the query sequence instead of per-sample ML
     estimator : per-sample estimate, "map" (best cell) or "mean" (posterior mean over cells)
     seed, progress, device : random starts, progress bar, torch device for the Viterbi
@@ -82,7 +84,7 @@ class HMMRadioMap(Localizer):
                  delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
                  max_iter: int = 8, tol: float = 1e-3, inner: int = 2, potts: float = 0.5, shadow: float = 3.0,
                  los_bias: float = 0.02, mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
-                 min_innovation_std: float = 0.8,
+                 min_innovation_std: float = 0.8, mobility_scales: tuple[float, ...] = (1.0, 2.0),
                  sequence: bool = False, estimator: str = "mean", seed: int = 0, progress: bool = False,
                  device: str | None = None):
         self.resolution = resolution
@@ -100,6 +102,7 @@ class HMMRadioMap(Localizer):
         self.mobility_alpha = mobility_alpha
         self.mobility_sigma = mobility_sigma
         self.min_innovation_std = min_innovation_std
+        self.mobility_scales = mobility_scales
         self.sequence = sequence
         self.estimator = estimator
         self.seed = seed
@@ -170,7 +173,7 @@ class HMMRadioMap(Localizer):
     def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
         return fit_hmm(z, base, tracks=self._tracks(z, train.scene), n_random=int("random" in self.inits),
                        seed=self.seed, max_iter=self.max_iter, tol=self.tol, inner=self.inner,
-                       device=self.device, progress=self.progress)
+                       mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress)
 
     def _store(self, result: FitResult, scene) -> None:
         m = result.model
@@ -272,7 +275,7 @@ class GMA(HMMRadioMap):
         cells3 = np.column_stack([base.graph.xy, np.full(base.graph.n_cells, base.extra["height"])])
         true_model = replace(base, params=params, regions=scene.los(cells3))
         return fit_hmm(z, true_model, fix_propagation=True, max_iter=self.max_iter, tol=self.tol,
-                       device=self.device, progress=self.progress)
+                       mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress)
 
 
 LOCALIZERS.register("hmm", HMMRadioMap)
