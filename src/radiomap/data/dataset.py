@@ -17,6 +17,7 @@ from radiomap import __version__
 from radiomap.atomic import atomic_path
 from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
 from radiomap.errors import DataError
+from radiomap.hdf5 import open_validated
 from radiomap.scene.scene import Scene
 
 
@@ -167,19 +168,7 @@ class CSIDataset:
     def load(path: str | os.PathLike) -> CSIDataset:
         """Read and validate an HDF5 dataset; bad files raise ``DataError`` naming the problem."""
         path = Path(path)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-        try:
-            f = h5py.File(path, "r")
-        except OSError as exc:
-            raise DataError(f"{path}: not a readable HDF5 file (truncated or wrong format): {exc}") from exc
-        with f:
-            if f.attrs.get("schema") != SCHEMA_NAME:
-                raise DataError(f"{path}: not a radiomap CSI dataset (attribute 'schema' missing or wrong)")
-            version = int(f.attrs.get("schema_version", -1))
-            if version != SCHEMA_VERSION:
-                raise DataError(
-                    f"{path}: unknown schema version {version}; this radiomap reads version {SCHEMA_VERSION}")
+        with open_validated(path, SCHEMA_NAME, SCHEMA_VERSION, "CSI dataset") as f:
             try:
                 meta = json.loads(f.attrs.get("meta", "{}"))
                 kw = {name: f[name][()] for name in (*OPTIONAL_FIELDS, "los") if name in f}

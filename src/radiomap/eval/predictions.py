@@ -32,6 +32,7 @@ import numpy as np
 from radiomap import __version__
 from radiomap.atomic import atomic_path
 from radiomap.errors import DataError
+from radiomap.hdf5 import open_validated
 
 SCHEMA_NAME = "radiomap-predictions"
 SCHEMA_VERSION = 1
@@ -80,18 +81,7 @@ class Predictions:
     def load(path: str | os.PathLike) -> Predictions:
         """Read and validate a predictions file; errors name the problem."""
         path = Path(path)
-        if not path.is_file():
-            raise DataError(f"{path}: no such file")
-        try:
-            f = h5py.File(path, "r")
-        except OSError as exc:
-            raise DataError(f"{path}: not a readable HDF5 file: {exc}") from exc
-        with f:
-            if f.attrs.get("schema") != SCHEMA_NAME:
-                raise DataError(f"{path}: not a radiomap predictions file (attribute 'schema' missing)")
-            if int(f.attrs.get("schema_version", -1)) != SCHEMA_VERSION:
-                raise DataError(f"{path}: predictions schema version {f.attrs.get('schema_version')}; "
-                                f"expected {SCHEMA_VERSION}")
+        with open_validated(path, SCHEMA_NAME, SCHEMA_VERSION, "predictions file") as f:
             try:
                 pos = f["positions"][()]
                 truth = {k: f["truth"][k][()] for k in ("positions", "los", "timestamps")

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from radiomap.eval.report import Report
+from radiomap.experiments.demo import PUBLISHED_TABLE_II as DEMO_PUBLISHED_TABLE_II
+from radiomap.scene import REGION_NAMES
 
 PUBLISHED_SOURCE = ("seed 000 (Xing et al., 'Unsupervised radio map construction in mixed LoS/NLoS indoor "
                     "environments'), section IV")
@@ -34,14 +36,10 @@ PUBLISHED_TABLE_I = [
     {"method": "gma", "overall": 0.68},
     {"method": "hmm", "overall": 0.65},
 ]
-PUBLISHED_TABLE_II = [
-    {"method": "knn", "test1": 0.81, "test2": 0.96},
-    {"method": "svm", "test1": 0.84, "test2": 0.99},
-    {"method": "dnn", "test1": 0.85, "test2": 0.98},
-    {"method": "wcl", "test1": 3.82, "test2": 4.20},
-    {"method": "hmm", "test1": 0.80, "test2": 0.95},
-]
-REGIONS = ("NLOS", "single-LOS", "double-LOS")
+PUBLISHED_TABLE_II = [{"method": r["method"], "test1": r["test1 mean"], "test2": r["test2 mean"]}
+                      for r in DEMO_PUBLISHED_TABLE_II]
+"""Seed 000 Table II, from the one copy in ``experiments.demo``, keyed like this report's table."""
+REGIONS = REGION_NAMES
 TESTS = ("test1", "test2")
 SUPERVISED = {"knn": {"k": 8}, "svm": {"C": 10.0}, "dnn": {"hidden": (30, 30, 30), "epochs": 200}}
 
