@@ -63,11 +63,17 @@ def test_localization_single_and_sequence(data, fitted):
     e_single = _err(fitted.predict(test), test.positions).mean()
     fitted.sequence = True
     try:
-        e_seq = _err(fitted.predict(test), test.positions).mean()
+        e_smooth = _err(fitted.predict(test), test.positions).mean()
+        fitted.estimator = "map"
+        e_viterbi = _err(fitted.predict(test), test.positions).mean()
     finally:
-        fitted.sequence = False
+        fitted.sequence, fitted.estimator = False, "mean"
     assert e_single < 0.5
-    assert e_seq < 0.5
+    assert e_viterbi < 0.5
+    assert e_smooth < 0.5
+    # the training walk's posterior mean stays close to the MAP walk it smooths
+    gap = _err(fitted.trajectory_smoothed_, fitted.trajectory_).mean()
+    assert gap < 0.5 * _err(fitted.trajectory_, data[1].positions).mean() + 0.1
 
 
 def test_mobility_initialisation_off_by_factor_two_still_converges(data):

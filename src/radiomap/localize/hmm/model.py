@@ -4,7 +4,8 @@ genius-aided variant.
 ``HMMRadioMap.fit`` takes a time-ordered CSI sequence WITHOUT positions, recovers the walk, the
 per-AP LOS/NLOS maps and the propagation and mobility parameters (``fit.fit_hmm``), and keeps
 them as a radio map. ``predict`` localizes new CSI by maximum likelihood over the grid (single
-samples) or, with ``sequence=True``, by the same Viterbi as in training.
+samples) or, with ``sequence=True``, over the whole query walk with the trained mobility model:
+the MAP path (the same Viterbi as in training) or the forward-backward posterior mean.
 ``GMA`` is given the true propagation model (parameters fitted on true positions and LOS flags,
 and the true LOS maps) and estimates only the trajectory and the mobility parameters.
 """
@@ -26,6 +27,7 @@ from radiomap.localize.hmm.mobility import MobilityParams, transition_table
 from radiomap.localize.hmm.propagation import PropagationParams, default_params, fit_params
 from radiomap.localize.hmm.radiomap import RadioMap
 from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
+from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
 from radiomap.localize.hmm.viterbi import viterbi2
 
 INITS = ("aoa", "wcl", "random")
@@ -74,9 +76,16 @@ class HMMRadioMap(Localizer):
         best final objective wins (unsupervised selection, no positions involved). Off by default:
         on xing-indoor (1.0, 2.0) helped 3 seeds of 5 but on seed 4 the higher objective picked a
         worse walk (0.62 -> 0.83 m)
-    sequence : predict by Viterbi over the query sequence instead of per-sample ML
-    estimator : per-sample estimate, "map" (best cell) or "mean" (posterior mean over cells)
+    sequence : treat the query as one time-ordered walk (uses the mobility model) instead of
+        independent samples
+    estimator : "map" (best cell per sample; with ``sequence`` the Viterbi MAP path) or "mean"
+        (posterior mean over cells; with ``sequence`` the forward-backward smoothed mean)
     seed, progress, device : random starts, progress bar, torch device for the Viterbi
+
+    After ``fit``: ``trajectory_ [T, 3]`` the recovered walk (MAP cell path of the final
+    alternating step), ``trajectory_smoothed_ [T, 3]`` its forward-backward posterior mean under
+    the fitted model, ``trajectory_los_ [T, B]`` the LOS map at the walk, ``history_`` the
+    objective per iteration and start.
     """
 
     name = "hmm"
@@ -171,6 +180,7 @@ class HMMRadioMap(Localizer):
         base = self._base_model(scene, dt)
         result = self._optimise(z, base, train)
         self._store(result, scene)
+        self.trajectory_smoothed_ = self._with_height(self._smooth(emission_table(z, self.model_)))
 
     def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
         return fit_hmm(z, base, tracks=self._tracks(z, train.scene), n_random=int("random" in self.inits),
@@ -197,18 +207,29 @@ class HMMRadioMap(Localizer):
     def _predict(self, ds) -> np.ndarray:
         m = self.model_
         emis = self._emission(ds)
-        h = m.extra["height"]
         xy = m.lattice_xy
-        if self.sequence and len(emis) >= 2:
+        if self.sequence and len(emis) >= 2 and self.estimator == "map":
             trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
             cells, _ = viterbi2(emis, trans, m.graph.prv, device=self.device)
             out = xy[cells]
+        elif self.sequence and len(emis) >= 2:
+            out = self._smooth(emis)
         elif self.estimator == "map":
             out = xy[np.argmax(emis, axis=1)]
         else:
             w = np.exp(emis - emis.max(axis=1, keepdims=True))
             out = (w @ xy) / w.sum(axis=1, keepdims=True)
-        return np.column_stack([out, np.full(len(out), h)])
+        return self._with_height(out)
+
+    def _smooth(self, emis: np.ndarray) -> np.ndarray:
+        """Forward-backward posterior-mean positions ``[T, 2]`` (m) of the emission table ``[T, G]``."""
+        m = self.model_
+        trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
+        return posterior_mean(cell_posteriors(emis, trans, m.graph.prv, m.graph.nxt, device=self.device),
+                              m.lattice_xy)
+
+    def _with_height(self, xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([xy, np.full(len(xy), self.model_.extra["height"])])
 
     def predict_regions(self, ds) -> np.ndarray:
         """LOS flags ``[N, B]`` bool of the map at the predicted (MAP) cells of ``ds``."""
@@ -227,7 +248,8 @@ class HMMRadioMap(Localizer):
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         m = self.model_
         arrays = {"xy": m.graph.xy, "logd": m.logd, "phi": m.phi, "regions": m.regions.astype(np.uint8),
-                  "trajectory": self.trajectory_, "cells": self.cells_,
+                  "trajectory": self.trajectory_, "trajectory_smoothed": self.trajectory_smoothed_,
+                  "cells": self.cells_,
                   **{f"param_{k}": v for k, v in m.params.arrays().items()}}
         meta = {"delta": m.graph.delta, "n_offsets_radius": float(np.hypot(*m.graph.offsets[-1].T)),
                 "mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
@@ -248,6 +270,7 @@ class HMMRadioMap(Localizer):
                          extra={"height": meta["height"]})
         self.model_ = model
         self.trajectory_ = arrays["trajectory"]
+        self.trajectory_smoothed_ = arrays["trajectory_smoothed"]
         self.cells_ = arrays["cells"].astype(np.int64)
         self.trajectory_los_ = model.regions[self.cells_]
         self.objective_ = meta["objective"]

@@ -53,6 +53,23 @@ def doppler_input(x_d: np.ndarray, log: bool, bins: int = 0) -> np.ndarray:
     return x.astype(np.float32)
 
 
+def matched_template_classes(x_d: np.ndarray, templates: np.ndarray, template_classes: np.ndarray,
+                             bins: int = 16) -> np.ndarray:
+    """Direction classes by matching each Doppler profile to per-sample templates.
+
+    Input: ``x_d [N, T]`` observed profiles; ``templates [N, K, T]`` noise-free profiles of the SAME
+    position for ``K`` candidate headings; ``template_classes int [K]``. Profiles are compared as
+    log10 levels of the bins ``-bins..bins`` (:func:`doppler_input`), squared distance.
+    Output: ``int64 [N]``. With templates computed from the true channel at the test point this is
+    an estimator that knows everything but the heading: a practical ceiling for any classifier of
+    (Doppler profile, coordinates), which must learn the templates from neighbouring grid points.
+    """
+    x = doppler_input(x_d, True, bins)
+    n, k, t = templates.shape
+    tm = doppler_input(templates.reshape(n * k, t), True, bins).reshape(n, k, -1)
+    return np.asarray(template_classes, dtype=np.int64)[((tm - x[:, None]) ** 2).sum(-1).argmin(1)]
+
+
 class DirectionClassifier:
     """Fusion-TDC trained on (Doppler profile, coordinates) -> direction class.
 
