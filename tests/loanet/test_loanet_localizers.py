@@ -12,8 +12,12 @@ from radiomap.eval import position_errors
 from radiomap.experiments import zhao2026 as z
 from radiomap.features import beamspace as bs
 from radiomap.localize import LOCALIZERS, Localizer
-from radiomap.localize.loanet.direction import (class_to_heading, continuous_csi_direction, heading_to_class,
-                                                matched_template_classes)
+from radiomap.localize.loanet.direction import (
+    class_to_heading,
+    continuous_csi_direction,
+    heading_to_class,
+    matched_template_classes,
+)
 from radiomap.scene import get_scene
 from radiomap.scene.elements import OFDM
 
