@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from radiomap.errors import ParameterError
-from radiomap.localize.hmm.viterbi import default_device
+from radiomap.localize.hmm.viterbi import default_device, run_recursion
 
 _CHUNK = 1 << 22  # max elements of one [rows, R, R] block
 
@@ -49,14 +49,7 @@ def cell_posteriors(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, nx
         w = np.exp(e[0] - e[0].max())
         return (w / w.sum())[None]
     dev = torch.device(device) if device is not None else default_device()
-    if dev.type != "cpu":
-        return _smooth(e, trans, prv, nxt, dev)
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small steps: threading only adds synchronisation (see viterbi2)
-    try:
-        return _smooth(e, trans, prv, nxt, dev)
-    finally:
-        torch.set_num_threads(n_threads)
+    return run_recursion(_smooth, dev, e, trans, prv, nxt, dev)
 
 
 def _lse_step(msg: torch.Tensor, tr: torch.Tensor, out: torch.Tensor) -> torch.Tensor:

@@ -70,16 +70,23 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
         g = int(np.argmax(e[0]))
         return np.array([g]), float(e[0, g])
     dev = torch.device(device) if device is not None else default_device()
-    if dev.type == "cpu":
-        # one step is ~1e5-1e6 elements: intra-op threading only adds synchronisation (severe on a
-        # shared, loaded CPU), so the recursion runs single-threaded and restores the setting.
-        n_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return _viterbi2(e, trans, prv, init, dev, dtype)
-        finally:
-            torch.set_num_threads(n_threads)
-    return _viterbi2(e, trans, prv, init, dev, dtype)
+    return run_recursion(_viterbi2, dev, e, trans, prv, init, dev, dtype)
+
+
+def run_recursion(fn, dev: torch.device, *args):
+    """``fn(*args)``, single-threaded when ``dev`` is the CPU (restoring the setting after).
+
+    One step of the chain recursions is ~1e5-1e6 elements: intra-op threading only adds
+    synchronisation (severe on a shared, loaded CPU).
+    """
+    if dev.type != "cpu":
+        return fn(*args)
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        torch.set_num_threads(n_threads)
 
 
 def _viterbi2(e: np.ndarray, trans: np.ndarray, prv: np.ndarray, init: np.ndarray | None, dev: torch.device,
