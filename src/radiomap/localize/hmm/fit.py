@@ -13,11 +13,12 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.ndimage import binary_dilation
 from tqdm.auto import tqdm
 
 from radiomap.errors import ParameterError
 from radiomap.localize.hmm.likelihood import HMMModel, emission_components, emission_table, joint_loglik
-from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, fit_mobility, transition_table
+from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, fit_mobility, quantisation_std, transition_table
 from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.regions import map_all_regions
 from radiomap.localize.hmm.viterbi import viterbi2
@@ -68,15 +69,18 @@ def _propagation_step(z, cells, model: HMMModel, inner: int) -> HMMModel:
 
 
 def _mobility_step(z, cells, model: HMMModel) -> HMMModel:
-    """Constrained MLE of the mobility parameters (``s >= min_innovation_std``).
+    """Constrained MLE of the mobility parameters (``s >= hypot(min_innovation_std, quantisation std)``,
+    the quantisation term only when the model is ``quantisation_aware``; ``mobility.fit_mobility``).
 
     A start outside the constraint (an initial ``s`` below the bound) is always replaced, which
     projects it onto the feasible set; afterwards the update is accepted only if not worse, so
     the objective logged from the first iteration on never decreases.
     """
     min_std = model.extra.get("min_innovation_std", MIN_INNOVATION_STD)
-    cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt, min_std))
-    infeasible = model.mobility.innovation_std < min_std
+    delta = model.graph.delta if model.extra.get("quantisation_aware", False) else 0.0
+    cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt, min_std, delta))
+    infeasible = model.mobility.innovation_std < np.hypot(min_std, quantisation_std(model.mobility.alpha, delta,
+                                                                                     model.dt)) - 1e-12
     if infeasible or joint_loglik(z, cells, cand)["total"] >= joint_loglik(z, cells, model)["total"]:
         return cand
     return model
@@ -168,9 +172,24 @@ def start_from_track(z: np.ndarray, track_xy: np.ndarray, model: HMMModel, inner
     return model
 
 
+def nlos_splice(cells: np.ndarray, model: HMMModel, track_xy: np.ndarray, pad: int = 3) -> np.ndarray:
+    """Restart track ``[T, 2]`` (m): the walk ``cells [T]``, with the slots where ``model`` labels every AP
+    NLOS at the walk's cell (widened by ``pad`` slots on each side) taken from ``track_xy [T, 2]`` instead.
+
+    Where no AP is in LOS the emissions are weak, and a walk that entered such a zone wrongly (e.g.
+    the AoA start, whose bearings there are reflections) stays wrong: the parameters fitted to it make
+    it self-consistent. A restart from a track that is independent there tests the other basin.
+    """
+    all_nlos = ~np.asarray(model.regions)[np.asarray(cells)].any(axis=1)
+    if pad > 0:
+        all_nlos = binary_dilation(all_nlos, iterations=pad)
+    return np.where(all_nlos[:, None], np.asarray(track_xy, dtype=np.float64), model.lattice_xy[np.asarray(cells)])
+
+
 def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | None = None, n_random: int = 1,
             seed: int = 0, max_iter: int = 10, tol: float = 1e-4, inner: int = 2, fix_propagation: bool = False,
-            mobility_scales: tuple[float, ...] = (1.0,), device=None, progress: bool = True) -> FitResult:
+            mobility_scales: tuple[float, ...] = (1.0,), nlos_track: np.ndarray | None = None, device=None,
+            progress: bool = True) -> FitResult:
     """Multi-start alternating optimisation; keeps the start with the best final objective.
 
     Input
@@ -183,6 +202,9 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
     mobility_scales : every start is run from the model's initial ``sigma_v`` times each factor (the
         first Viterbi pass depends on it: a small ``sigma_v`` over-smooths, a large one follows the
         emissions); the best final objective among all of them is kept
+    nlos_track : [T, 2] (m), optional; after the starts, one more start from ``nlos_splice`` of the best
+        walk with this track (when the best walk has slots where no AP is in LOS), kept if its final
+        objective is higher
 
     Output
     ------
@@ -213,16 +235,24 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
     if tuple(mobility_scales) != (1.0,):
         starts = [(name if f == 1.0 else f"{name}/sigma_v x{f:g}", replace(start, mobility=start.mobility.scaled(f)))
                   for name, start in starts for f in mobility_scales]
+    splice = nlos_track is not None and not fix_propagation
     best: FitResult | None = None
     history: list[dict] = []
-    with tqdm(total=len(starts) * max_iter, desc="hmm fit", disable=not progress, leave=False) as bar:
+
+    def run(name: str, start: HMMModel, bar) -> None:
+        nonlocal best
+        cells, fitted, hist = run_alternating(z, start, max_iter=max_iter, tol=tol, inner=inner,
+                                              fix_propagation=fix_propagation, device=device, label=name, bar=bar)
+        history.extend(hist)
+        if best is None or hist[-1]["total"] > best.objective:
+            best = FitResult(cells=cells, model=fitted, objective=hist[-1]["total"], best_init=name)
+
+    with tqdm(total=(len(starts) + splice) * max_iter, desc="hmm fit", disable=not progress, leave=False) as bar:
         for name, start in starts:
-            cells, fitted, hist = run_alternating(z, start, max_iter=max_iter, tol=tol, inner=inner,
-                                                  fix_propagation=fix_propagation, device=device, label=name,
-                                                  bar=bar)
-            history.extend(hist)
-            val = hist[-1]["total"]
-            if best is None or val > best.objective:
-                best = FitResult(cells=cells, model=fitted, objective=val, best_init=name)
+            run(name, start, bar)
+        track = nlos_splice(best.cells, best.model, nlos_track) if splice else None
+        if track is not None and not np.array_equal(track, best.model.lattice_xy[best.cells]):
+            restart = start_from_track(z, track, replace(model, mobility=best.model.mobility), inner, seed)
+            run(f"{best.best_init}+nlos-splice", restart, bar)
     best.history = history
     return best
