@@ -226,8 +226,9 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
     rep.add_table("Robustness: initial mobility parameters", rob,
                   caption="HMM fit from sigma_v scaled by the factor (alpha unchanged; 'initial s' is the "
                           "starting innovation std, m/s). The fitted innovation std is constrained to >= "
-                          "min_innovation_std, but the start is not clamped: a start below the bound drives "
-                          "the first Viterbi pass and the first mobility step projects it onto the bound.")
+                          "hypot(min_innovation_std, lattice quantisation std at the fitted alpha), but the "
+                          "start is not clamped: a start below the bound drives the first Viterbi pass and "
+                          "the first mobility step projects it onto the bound.")
     if full:
         per_seed = [main] + [run_seed(s, progress=progress) for s in range(seed + 1, seed + 5)]
         seeds = list(range(seed, seed + 5))
