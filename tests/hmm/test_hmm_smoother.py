@@ -58,3 +58,14 @@ def test_chunked_smoothing_agrees_and_sharp_emissions_give_the_forced_path():
         np.testing.assert_allclose(cell_posteriors(emis, trans, g.prv, g.nxt, device="cpu"), ref, atol=1e-6)
     finally:
         s._CHUNK = old
+
+
+def test_bad_shapes_name_the_mismatching_table():
+    from radiomap.errors import ParameterError
+
+    g = _tiny_graph(False)
+    trans = np.zeros((g.n_offsets, g.n_offsets))
+    with pytest.raises(ParameterError, match="nxt"):
+        cell_posteriors(np.zeros((4, g.n_cells)), trans, g.prv, g.nxt[:-1])
+    with pytest.raises(ParameterError, match=r"emission must be \[T, G\]"):
+        cell_posteriors(np.zeros(g.n_cells), trans, g.prv, g.nxt)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from radiomap.errors import ParameterError
-from radiomap.localize.hmm.viterbi import default_device, run_recursion
+from radiomap.localize.hmm.viterbi import chain_inputs, default_device, run_recursion
 
 _CHUNK = 1 << 22  # max elements of one [rows, R, R] block
 
@@ -34,18 +33,9 @@ def cell_posteriors(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, nx
     ------
     float64 [T, G] : ``p(x_t = g | all observations)``, rows sum to 1.
     """
-    e = np.asarray(emission, dtype=np.float64)
-    prv = np.asarray(prv, dtype=np.int64)
-    nxt = np.asarray(nxt, dtype=np.int64)
-    trans = np.asarray(trans, dtype=np.float64)
-    if e.ndim != 2:
-        raise ParameterError(f"emission must be [T, G], got shape {e.shape}")
-    n_t, n_g = e.shape
-    n_r = trans.shape[0]
-    if trans.shape != (n_r, n_r) or prv.shape != (n_g, n_r) or nxt.shape != (n_g, n_r):
-        raise ParameterError(f"trans {trans.shape} / prv {prv.shape} / nxt {nxt.shape} do not match G={n_g}, "
-                             f"R={n_r}")
-    if n_t == 1:
+    e, trans, (prv, nxt) = chain_inputs(emission, trans, prv=prv, nxt=nxt)
+    e = e.astype(np.float64)
+    if len(e) == 1:
         w = np.exp(e[0] - e[0].max())
         return (w / w.sum())[None]
     dev = torch.device(device) if device is not None else default_device()

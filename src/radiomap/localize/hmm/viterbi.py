@@ -28,6 +28,21 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def chain_inputs(emission, trans, **tables) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Validated inputs of a second-order chain recursion: ``emission [T, G]`` (dtype kept),
+    ``trans [R, R]`` (float64) and each neighbour table ``[G, R]`` (int64, e.g. ``prv``, ``nxt``)."""
+    e = np.asarray(emission)
+    trans = np.asarray(trans, dtype=np.float64)
+    if e.ndim != 2:
+        raise ParameterError(f"emission must be [T, G], got shape {e.shape}")
+    n_g, n_r = e.shape[1], trans.shape[0]
+    out = [np.asarray(t, dtype=np.int64) for t in tables.values()]
+    if trans.shape != (n_r, n_r) or any(t.shape != (n_g, n_r) for t in out):
+        shapes = " / ".join(f"{k} {t.shape}" for k, t in zip(tables, out, strict=True))
+        raise ParameterError(f"trans {trans.shape} / {shapes} do not match G={n_g}, R={n_r}")
+    return e, trans, out
+
+
 def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: np.ndarray | None = None,
              device: str | torch.device | None = None, dtype: torch.dtype = torch.float64
              ) -> tuple[np.ndarray, float]:
@@ -53,15 +68,8 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
     score : float
         Its score (the objective above).
     """
-    e = np.asarray(emission)
-    prv = np.asarray(prv, dtype=np.int64)
-    trans = np.asarray(trans, dtype=np.float64)
-    if e.ndim != 2:
-        raise ParameterError(f"emission must be [T, G], got shape {e.shape}")
-    n_t, n_g = e.shape
-    n_r = trans.shape[0]
-    if trans.shape != (n_r, n_r) or prv.shape != (n_g, n_r):
-        raise ParameterError(f"trans {trans.shape} / prv {prv.shape} do not match G={n_g}, R={n_r}")
+    e, trans, (prv,) = chain_inputs(emission, trans, prv=prv)
+    n_t, n_r = len(e), len(trans)
     if n_r > 255:
         raise ParameterError(f"at most 255 reachable offsets are supported, got {n_r}")
     if n_t == 0:
