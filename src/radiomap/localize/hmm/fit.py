@@ -254,5 +254,8 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
         if track is not None and not np.array_equal(track, best.model.lattice_xy[best.cells]):
             restart = start_from_track(z, track, replace(model, mobility=best.model.mobility), inner, seed)
             run(f"{best.best_init}+nlos-splice", restart, bar)
+        elif splice:
+            bar.total -= max_iter  # no all-NLOS slot: the restart is not run
+            bar.refresh()
     best.history = history
     return best
