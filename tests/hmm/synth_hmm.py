@@ -134,3 +134,17 @@ def feature_dataset(scene, n_steps: int, seed: int, dt: float = 0.1, noise_scale
                       features={"power": power.astype(np.float32), "angle": angle.astype(np.float32),
                                 "delay": (10.0 ** delay).astype(np.float32)},
                       meta={"scene": scene.to_dict()})
+
+
+def forced_path_problem(off: float):
+    """A 6 x 2 lattice (pitch 1 m) and a 7-slot path: ``(graph, truth [7], emission [7, G], trans [R, R])``.
+
+    The emission is 0 on the path's cell and ``off`` elsewhere; transitions are flat, so a sharp
+    enough emission forces the path.
+    """
+    xy = np.stack(np.meshgrid(np.arange(6) * 1.0, np.arange(2) * 1.0, indexing="ij"), -1).reshape(-1, 2)
+    g = build_cell_graph(xy, 1.0, 1.0)
+    truth = g.lookup(np.array([[0, 0], [1, 0], [2, 0], [2, 1], [3, 1], [4, 1], [5, 1]]))
+    emis = np.full((len(truth), g.n_cells), off)
+    emis[np.arange(len(truth)), truth] = 0.0
+    return g, truth, emis, np.zeros((g.n_offsets, g.n_offsets))

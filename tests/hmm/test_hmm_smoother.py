@@ -8,6 +8,8 @@ import pytest
 from radiomap.localize.hmm.grid import build_cell_graph
 from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
 
+from . import synth_hmm as synth
+
 
 def _tiny_graph(with_hole: bool):
     cells = [(i * 0.5, j * 0.5) for i in range(3) for j in range(3) if not (with_hole and (i, j) == (1, 1))]
@@ -37,12 +39,7 @@ def test_cell_posteriors_match_brute_force(with_hole, n_t):
 
 
 def test_chunked_smoothing_agrees_and_sharp_emissions_give_the_forced_path():
-    xy = np.stack(np.meshgrid(np.arange(6) * 1.0, np.arange(2) * 1.0, indexing="ij"), -1).reshape(-1, 2)
-    g = build_cell_graph(xy, 1.0, 1.0)
-    truth = g.lookup(np.array([[0, 0], [1, 0], [2, 0], [2, 1], [3, 1], [4, 1], [5, 1]]))
-    emis = np.full((len(truth), g.n_cells), -60.0)
-    emis[np.arange(len(truth)), truth] = 0.0
-    trans = np.zeros((g.n_offsets, g.n_offsets))
+    g, truth, emis, trans = synth.forced_path_problem(-60.0)
     post = cell_posteriors(emis, trans, g.prv, g.nxt, device="cpu")
     np.testing.assert_array_equal(post.argmax(1), truth)
     assert post.max(1).min() > 1 - 1e-12

@@ -9,6 +9,8 @@ from radiomap.errors import ParameterError
 from radiomap.localize.hmm.grid import build_cell_graph, reachable_offsets
 from radiomap.localize.hmm.viterbi import path_score, viterbi2
 
+from . import synth_hmm as synth
+
 
 def _tiny_graph(with_hole: bool):
     cells = [(i * 0.5, j * 0.5) for i in range(3) for j in range(3) if not (with_hole and (i, j) == (1, 1))]
@@ -62,12 +64,7 @@ def test_viterbi2_float32_and_chunking_agree_with_float64():
 
 def test_viterbi2_follows_forced_path():
     """Emissions that single out one feasible cell per slot give back that path."""
-    xy = np.stack(np.meshgrid(np.arange(6) * 1.0, np.arange(2) * 1.0, indexing="ij"), -1).reshape(-1, 2)
-    g = build_cell_graph(xy, 1.0, 1.0)
-    truth = g.lookup(np.array([[0, 0], [1, 0], [2, 0], [2, 1], [3, 1], [4, 1], [5, 1]]))
-    emis = np.full((len(truth), g.n_cells), -5.0)
-    emis[np.arange(len(truth)), truth] = 0.0
-    trans = np.zeros((g.n_offsets, g.n_offsets))
+    g, truth, emis, trans = synth.forced_path_problem(-5.0)
     path, score = viterbi2(emis, trans, g.prv, device="cpu")
     np.testing.assert_array_equal(path, truth)
     assert score == pytest.approx(0.0)
