@@ -145,9 +145,9 @@ def _objective_figure(history: list[dict]):
     return fig
 
 
-def _hmm_overall(result: dict) -> float:
-    """Table I overall error of the HMM's MAP walk in one seed's ``result``."""
-    return next(r["overall"] for r in result["table1"] if r["method"] == "hmm")
+def _overall(result: dict, method: str) -> float:
+    """Table I overall error (m) of ``method``'s row (e.g. "hmm": the MAP walk) in one seed's ``result``."""
+    return next(r["overall"] for r in result["table1"] if r["method"] == method)
 
 
 def _spread_rows(per_seed: list[dict], key: str, col: str) -> list[dict]:
@@ -225,7 +225,7 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
                     "objective": loc.objective_})
     rob.insert(0, {"initial sigma_v factor": 1.0, "initial s": hmm._initial_mobility().innovation_std,
                    "iterations": len(hmm.history_),
-                   "trajectory mean": _hmm_overall(main), "los accuracy": main["los_accuracy"],
+                   "trajectory mean": _overall(main, "hmm"), "los accuracy": main["los_accuracy"],
                    "final sigma_v": hmm.model_.mobility.sigma_v, "final alpha": hmm.model_.mobility.alpha,
                    "objective": hmm.objective_})
     rep.add_table("Robustness: initial mobility parameters", rob,
@@ -246,8 +246,7 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
         fit = np.array([s["times"]["hmm"] for s in per_seed])
         rep.add_table("Robustness over 5 seeds: HMM LOS accuracy and fit time", [
             {"seed": s, "los accuracy": a, "hmm fit s": f,
-             "hmm traj": _hmm_overall(p),
-             "gma traj": next(r["overall"] for r in p["table1"] if r["method"] == "gma")}
+             "hmm traj": _overall(p, "hmm"), "gma traj": _overall(p, "gma")}
             for s, a, f, p in zip(seeds, acc, fit, per_seed, strict=True)])
         rep.add_data("per_seed", [{"table1": p["table1"], "table2": p["table2"], "los_accuracy": p["los_accuracy"],
                                    "times": p["times"]} for p in per_seed])
