@@ -33,7 +33,7 @@ class SpatialPrior:
 
     potts: float = 0.5
     shadow: float = 3.0
-    los_bias: float = 0.02
+    los_bias: float = 0.03
 
 
 def shadow_pairs(graph: CellGraph, ap_xy: np.ndarray) -> np.ndarray:
