@@ -107,8 +107,9 @@ class HMMRadioMap(Localizer):
 
     def __init__(self, *, resolution: float = 0.25, max_speed: float = 4.0, dt: float = 0.1,
                  delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
-                 max_iter: int = 8, tol: float = 1e-3, inner: int = 2, potts: float = 0.5, shadow: float = 3.0,
-                 los_bias: float = 0.03, mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
+                 max_iter: int = 8, tol: float = 1e-3, inner: int = 2, potts: float = SpatialPrior.potts,
+                 shadow: float = SpatialPrior.shadow, los_bias: float = SpatialPrior.los_bias,
+                 mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
                  min_innovation_std: float = 1.5, quantisation_aware: bool = True, nlos_restart: bool = True,
                  mobility_scales: tuple[float, ...] = (1.0,),
                  sequence: bool = False, estimator: str = "mean", seed: int = 0, progress: bool = False,
