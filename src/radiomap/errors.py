@@ -19,3 +19,7 @@ class NotFittedError(RadiomapError):
 
 class ParameterError(RadiomapError):
     """A hyper-parameter or argument is out of range."""
+
+
+class OutputError(RadiomapError):
+    """An output location cannot be written safely (exists, is foreign, is an input, not writable)."""

@@ -1,33 +1,114 @@
-"""Opening radiomap HDF5 files: existence, readability, schema name and version checked in one place."""
+"""radiomap's HDF5 files: one opener that validates, one writer that makes damage detectable.
+
+Writing (:func:`create_file`, :func:`write_array`, :func:`write_json_attr`):
+
+- the file uses the HDF5 1.8+ format (``libver=("v108", ...)``): superblock, object headers and
+  group indices carry checksums, so damaged structure fails to open instead of reading garbage;
+- every array is chunked with the ``fletcher32`` filter: a flipped byte in stored data fails the
+  read of its chunk;
+- JSON attributes are stored as fixed-length strings (object header, checksummed) together with a
+  SHA-256 of their text (``<name>_sha256``), checked on read.
+
+Reading (:func:`open_validated`, :func:`read_json_attr`, :func:`read_array`): every failure, from a
+missing file to a checksum mismatch, is one ``DataError`` line naming the file and the field.
+Files written before these checks existed (no ``*_sha256`` attributes, no filters) still load.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import h5py
+import numpy as np
 
 from radiomap.errors import DataError
+from radiomap.jsonable import dumps
+
+LIBVER = ("v108", "latest")
+"""Lowest and highest HDF5 format versions used for writing (1.8 format: checksummed metadata)."""
+H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError)
+"""What h5py raises on damaged files (bad heap, bad signature, checksum failure, wrong types)."""
 
 
-def open_validated(path: str | os.PathLike, schema: str, version: int, kind: str) -> h5py.File:
-    """Open ``path`` read-only after checking it is an HDF5 file of ``schema`` at ``version``.
+def open_validated(path: str | os.PathLike, schema: str, versions: int | tuple[int, ...], kind: str) -> h5py.File:
+    """Open ``path`` read-only after checking it is an HDF5 file of ``schema`` at one of ``versions``.
 
     ``kind`` names the file type in error messages (e.g. "CSI dataset"). Every failure is a
-    one-line ``DataError``: missing file, truncated or non-HDF5 file, wrong schema, unknown version.
+    one-line ``DataError``: missing file, truncated, damaged or non-HDF5 file, wrong schema,
+    unknown version.
     """
     path = Path(path)
+    versions = (versions,) if isinstance(versions, int) else tuple(versions)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
         f = h5py.File(path, "r")
-    except OSError as exc:
-        raise DataError(f"{path}: not a readable HDF5 file (truncated or wrong format): {exc}") from exc
-    if f.attrs.get("schema") != schema:
+    except H5_ERRORS as exc:
+        raise DataError(f"{path}: not a readable HDF5 file (truncated, damaged or wrong format): {exc}") from exc
+    try:
+        found_schema = _text(f.attrs.get("schema", ""))
+        found = int(f.attrs.get("schema_version", -1))
+    except H5_ERRORS as exc:
+        f.close()
+        raise DataError(f"{path}: damaged HDF5 header: {exc}") from exc
+    if found_schema != schema:
         f.close()
         raise DataError(f"{path}: not a radiomap {kind} (attribute 'schema' missing or wrong)")
-    found = int(f.attrs.get("schema_version", -1))
-    if found != version:
+    if found not in versions:
         f.close()
-        raise DataError(f"{path}: unknown schema version {found}; this radiomap reads {kind} version {version}")
+        known = ", ".join(map(str, versions))
+        raise DataError(f"{path}: unknown schema version {found}; this radiomap reads {kind} version {known}")
     return f
+
+
+def create_file(path: str | os.PathLike) -> h5py.File:
+    """A new HDF5 file for writing, in the checksummed 1.8+ format."""
+    return h5py.File(path, "w", libver=LIBVER)
+
+
+def write_array(group: h5py.Group, name: str, data: Any, *, compression: str | None = None) -> h5py.Dataset:
+    """Store ``data`` chunked with the ``fletcher32`` checksum filter (and optional compression)."""
+    arr = np.asarray(data)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    return group.create_dataset(name, data=arr, fletcher32=arr.size > 0, compression=compression,
+                                chunks=True if arr.size > 0 else None)
+
+
+def write_json_attr(obj: h5py.File | h5py.Group, name: str, value: Any) -> None:
+    """Store ``value`` as a JSON fixed-length string attribute plus its SHA-256 (``<name>_sha256``)."""
+    text = dumps(value)
+    obj.attrs[name] = np.bytes_(text.encode())
+    obj.attrs[f"{name}_sha256"] = np.bytes_(hashlib.sha256(text.encode()).hexdigest().encode())
+
+
+def read_json_attr(obj: h5py.File | h5py.Group, name: str, path: Path, default: Any = None) -> Any:
+    """Inverse of :func:`write_json_attr`; a checksum mismatch or bad JSON is a ``DataError``."""
+    if name not in obj.attrs:
+        return default
+    text = _text(obj.attrs[name])
+    digest = obj.attrs.get(f"{name}_sha256")
+    if digest is not None and hashlib.sha256(text.encode()).hexdigest() != _text(digest):
+        raise DataError(f"{path}: attribute {name!r} is damaged (checksum mismatch)")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise DataError(f"{path}: attribute {name!r} is not valid JSON: {exc}") from exc
+
+
+def read_array(group: h5py.Group, name: str, path: Path) -> np.ndarray:
+    """Read dataset ``name`` whole; a failed checksum or damaged chunk is a ``DataError``."""
+    try:
+        return group[name][()]
+    except H5_ERRORS as exc:
+        raise DataError(f"{path}: field {group.name.rstrip('/')}/{name} is damaged: {exc}") from exc
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes | np.bytes_):
+        return value.decode("utf-8", errors="replace")
+    return str(value)

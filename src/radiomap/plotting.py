@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from radiomap.atomic import save_figure  # noqa: E402
 from radiomap.scene.scene import REGION_NAMES, Scene  # noqa: E402
 
 REGION_COLORS = ("tab:red", "tab:orange", "tab:green")
@@ -39,8 +40,9 @@ def draw_floorplan(ax: plt.Axes, scene: Scene, *, show_aps: bool = True, show_sc
 
 
 def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.ndarray, *, title: str = "",
-                             path=None) -> plt.Figure:
-    """Floor plan with ``positions [N, 3]`` coloured by region code ``[N]``; saved to ``path`` if given."""
+                             path=None, overwrite: bool = False) -> plt.Figure:
+    """Floor plan with ``positions [N, 3]`` coloured by region code ``[N]``; saved to ``path`` if given
+    (atomically, ``radiomap.atomic.save_figure``)."""
     fig, ax = plt.subplots(figsize=(9, 9 * _aspect(scene) + 0.8))
     draw_floorplan(ax, scene, show_scatterers=True)
     for code, name in enumerate(REGION_NAMES):
@@ -52,7 +54,7 @@ def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.nd
     ax.set_title(title or scene.name)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, overwrite=overwrite, dpi=120)
     return fig
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from radiomap.atomic import MARKER
 from radiomap.cli import app
 from radiomap.data import CSIDataset
 from radiomap.errors import DataError, ParameterError
@@ -26,7 +27,7 @@ def test_fit_localize_evaluate_roundtrip(xing_files, tmp_path):
     d = xing_files
     r = invoke("fit", "knn", d / "train.h5", "-o", tmp_path / "m", "-p", "k=4")
     assert r.exit_code == 0, r.output
-    assert {p.name for p in (tmp_path / "m").iterdir()} == {"state.safetensors", "localizer.json"}
+    assert {p.name for p in (tmp_path / "m").iterdir()} == {"state.safetensors", "localizer.json", MARKER}
     assert json.loads((tmp_path / "m" / "localizer.json").read_text())["params"]["k"] == 4
     r = invoke("localize", tmp_path / "m", d / "test.h5", "-o", tmp_path / "pred.h5")
     assert r.exit_code == 0, r.output
@@ -71,7 +72,7 @@ def test_cli_errors(xing_files, tmp_path):
     r = invoke("fit", "knn", d / "train.h5", "-o", tmp_path / "m", "-p", "kk")
     assert isinstance(r.exception, ParameterError) and "name=value" in str(r.exception)
     r = invoke("fit", "knn", d / "train.h5", "-o", tmp_path / "m", "-p", "bogus=1")
-    assert isinstance(r.exception, ParameterError) and "bad hyper-parameter" in str(r.exception)
+    assert isinstance(r.exception, ParameterError) and "has no parameter 'bogus'" in str(r.exception)
     r = invoke("evaluate", d / "train.h5")
     assert isinstance(r.exception, DataError) and "not a radiomap predictions file" in str(r.exception)
     r = invoke("localize", tmp_path / "nothing", d / "test.h5")

@@ -17,7 +17,7 @@ def test_evaluate_methods_matches_direct(tmp_path):
     res = evaluate_methods(locs, train, {"t": test})
     direct = np.linalg.norm(KNN(k=3).fit(train).predict(test)[:, :2] - test.positions[:, :2], axis=1)
     np.testing.assert_allclose(res["knn"].errors["t"], direct)
-    assert res["broken"].error.startswith("ParameterError: k=0")
+    assert res["broken"].error.startswith("ParameterError: knn: k=0")
     assert not res["wcl"].supervised and res["knn"].per_query_ms["t"] > 0
     size, n = model_footprint(locs["knn"])
     assert n == 150 * 12 + 150 * 3 + 2 * 12 and size > n * 8  # fingerprints + positions + scaler, float64

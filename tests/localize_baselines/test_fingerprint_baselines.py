@@ -7,8 +7,8 @@ import pytest
 
 from radiomap.data import CSIDataset
 from radiomap.errors import DataError, NotFittedError, ParameterError
+from radiomap.jsonable import jsonable
 from radiomap.localize import LOCALIZERS, Localizer, get_localizer
-from radiomap.localize.base import _jsonable
 from radiomap.localize.fingerprint import (
     DNN,
     KNN,
@@ -113,7 +113,7 @@ def test_save_load_roundtrip_identical(name, data, tmp_path):
     assert not any(p.suffix in (".pkl", ".pt", ".pickle") for p in (tmp_path / name).iterdir())
     again = Localizer.load(tmp_path / name)
     assert type(again) is type(loc)
-    assert json.dumps(again.get_params()) == json.dumps(_jsonable(loc.get_params()))
+    assert json.dumps(again.get_params()) == json.dumps(jsonable(loc.get_params()))
     np.testing.assert_array_equal(again.predict(test), before)
 
 

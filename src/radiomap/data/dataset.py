@@ -10,15 +10,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 
 from radiomap import __version__
-from radiomap.atomic import atomic_path
+from radiomap.atomic import atomic_file
 from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
-from radiomap.errors import DataError
-from radiomap.hdf5 import open_validated
+from radiomap.errors import DataError, SceneError
+from radiomap.hdf5 import (
+    H5_ERRORS,
+    create_file,
+    open_validated,
+    read_array,
+    read_json_attr,
+    write_array,
+    write_json_attr,
+)
 from radiomap.scene.scene import Scene
+
+MAX_CSI_MAGNITUDE = 1e15
+"""Largest accepted |CSI|: squared and summed over ~1e6 elements it stays finite in float32."""
+_CHECK_BLOCK = 4096  # samples per block of the CSI validity check
 
 
 class CSIDataset:
@@ -70,6 +81,18 @@ class CSIDataset:
             if name not in ("ap_positions", "element_positions") and arr.shape[:1] != (n,):
                 raise DataError(f"paths field {name!r}: expected first dimension N={n}, got shape {arr.shape}")
         self._n = n
+        if self.csi is not None and "scene" in self.meta:
+            self._check_against_scene()
+
+    def _check_against_scene(self) -> None:
+        """CSI dimensions B, N_a, K must be those of the scene recorded in the metadata."""
+        sc = self.scene
+        n_ant = {ap.n_antennas for ap in sc.aps}
+        expected = (sc.n_aps, n_ant.pop() if len(n_ant) == 1 else None, sc.ofdm.n_subcarriers)
+        for dim, got, want in zip(("B (APs)", "N_a (antennas)", "K (subcarriers)"), self.csi.shape[1:4], expected,
+                                  strict=True):
+            if want is not None and got != want:
+                raise DataError(f"field 'csi' has {dim} = {got} but its scene {sc.name!r} says {want}")
 
     # -- shape properties -----------------------------------------------------------------
     @property
@@ -140,28 +163,29 @@ class CSIDataset:
         return CSIDataset(self.csi, **fields, features=self.features, meta=self.meta)
 
     # -- persistence ----------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, *, compression: str | None = None) -> Path:
-        """Write to HDF5 atomically (temporary file in the same folder + rename)."""
+    def save(self, path: str | os.PathLike, *, compression: str | None = None, overwrite: bool = False) -> Path:
+        """Write to HDF5 atomically (``radiomap.atomic``); an existing file is replaced only when it is
+        a radiomap file and ``overwrite`` is True. Arrays carry checksums (``radiomap.hdf5``)."""
         path = Path(path)
         meta = {"radiomap_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat()} | self.meta
-        with atomic_path(path) as tmp:
-            with h5py.File(tmp, "w") as f:
+        with atomic_file(path, overwrite=overwrite, what="dataset") as tmp:
+            with create_file(tmp) as f:
                 f.attrs["schema"] = SCHEMA_NAME
                 f.attrs["schema_version"] = SCHEMA_VERSION
-                f.attrs["meta"] = json.dumps(meta)
+                write_json_attr(f, "meta", meta)
                 if self.csi is not None:
-                    f.create_dataset("csi", data=self.csi, compression=compression)
+                    write_array(f, "csi", self.csi, compression=compression)
                 for name, (_, _, dtype) in OPTIONAL_FIELDS.items():
                     v = getattr(self, name)
                     if v is not None:
-                        f.create_dataset(name, data=v.astype(dtype))
+                        write_array(f, name, v.astype(dtype))
                 if self.los is not None:
-                    f.create_dataset("los", data=self.los)
+                    write_array(f, "los", self.los)
                 for group, arrays in (("features", self.features), ("paths", self.paths)):
                     if arrays:
                         g = f.create_group(group)
                         for k, v in arrays.items():
-                            g.create_dataset(k, data=v, compression=compression)
+                            write_array(g, k, v, compression=compression)
         return path
 
     @staticmethod
@@ -170,17 +194,21 @@ class CSIDataset:
         path = Path(path)
         with open_validated(path, SCHEMA_NAME, SCHEMA_VERSION, "CSI dataset") as f:
             try:
-                meta = json.loads(f.attrs.get("meta", "{}"))
-                kw = {name: f[name][()] for name in (*OPTIONAL_FIELDS, "los") if name in f}
-                csi = f["csi"][()] if "csi" in f else None
-                features = {k: v[()] for k, v in f["features"].items()} if "features" in f else None
-                paths = {k: v[()] for k, v in f["paths"].items()} if "paths" in f else None
-            except (OSError, KeyError, ValueError) as exc:
+                meta = read_json_attr(f, "meta", path, default={})
+                kw = {name: read_array(f, name, path) for name in (*OPTIONAL_FIELDS, "los") if name in f}
+                csi = read_array(f, "csi", path) if "csi" in f else None
+                groups = {g: {k: read_array(f[g], k, path) for k in f[g]} if g in f else None
+                          for g in ("features", "paths")}
+            except H5_ERRORS as exc:
                 raise DataError(f"{path}: file is damaged or truncated: {exc}") from exc
+        if not isinstance(meta, dict):
+            raise DataError(f"{path}: attribute 'meta' must be a JSON object")
         try:
-            return CSIDataset(csi, **kw, features=features, paths=paths, meta=meta)
+            return CSIDataset(csi, **kw, features=groups["features"], paths=groups["paths"], meta=meta)
         except DataError as exc:
             raise DataError(f"{path}: {exc}") from exc
+        except SceneError as exc:
+            raise DataError(f"{path}: its scene description is invalid: {exc}") from exc
 
     def __repr__(self) -> str:
         shape = None if self.csi is None else self.csi.shape
@@ -216,9 +244,19 @@ def _check_csi(csi: np.ndarray) -> np.ndarray:
         raise DataError(f"field 'csi': expected complex dtype, got {csi.dtype}")
     if csi.ndim not in (4, 5):
         raise DataError(f"field 'csi': expected shape [N, B, N_a, K] or [N, B, N_a, K, S], got {csi.shape}")
-    if not np.isfinite(csi).all():
-        bad = int((~np.isfinite(csi)).reshape(len(csi), -1).any(1).sum())
+    flat = csi.reshape(len(csi), -1)
+    bad, peak = 0, 0.0
+    for s in range(0, len(flat), _CHECK_BLOCK):  # blocks bound the temporaries
+        mag = np.abs(flat[s:s + _CHECK_BLOCK])
+        finite = np.isfinite(mag)
+        bad += int((~finite).any(1).sum())
+        if mag.size:
+            peak = max(peak, float(np.max(mag, where=finite, initial=0.0)))
+    if bad:
         raise DataError(f"field 'csi' contains NaN or Inf in {bad} sample(s)")
+    if peak > MAX_CSI_MAGNITUDE:
+        raise DataError(f"field 'csi' has magnitudes up to {peak:.3g}: power sums would overflow single precision "
+                        f"(limit {MAX_CSI_MAGNITUDE:g}); rescale the CSI")
     return csi.astype(np.complex64, copy=False)
 
 

@@ -17,20 +17,23 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 import math
 import os
 import platform
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from radiomap import __version__
-from radiomap.atomic import atomic_path
+from radiomap.atomic import atomic_dir, png_metadata
 from radiomap.errors import ParameterError
+from radiomap.jsonable import jsonable
 
 
 def machine_info() -> dict[str, Any]:
@@ -70,22 +73,6 @@ def fmt_value(v: Any) -> str:
     return str(v).replace("|", "\\|")
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     """Rows (dicts) as a GitHub Markdown table; columns default to the union in first-seen order."""
     if not rows:
@@ -112,25 +99,33 @@ class Report:
     Parameters
     ----------
     title : str
-    out_dir : folder to write into (created)
+    out_dir : folder to write (``write`` creates it atomically, as ``radiomap.atomic.atomic_dir``)
     settings : JSON-serialisable dict (scene, seed, sizes, method parameters, ...)
+    overwrite : replace an existing report folder (only one radiomap wrote, see ``radiomap.atomic``)
+
+    Figures are rendered to PNG when added (so the figure can be closed at once) and kept in memory
+    with the other content until ``write``; nothing reaches ``out_dir`` before the report is complete.
     """
 
-    def __init__(self, title: str, out_dir: str | os.PathLike, settings: dict | None = None):
+    def __init__(self, title: str, out_dir: str | os.PathLike, settings: dict | None = None, *,
+                 overwrite: bool = False):
         self.title = title
         self.out_dir = Path(out_dir)
         self.settings = dict(settings or {})
+        self.overwrite = overwrite
         self.tables: dict[str, dict] = {}
         self.published: dict[str, dict] = {}
-        self.figures: dict[str, Path] = {}
+        self.figures: dict[str, str] = {}  # name -> file name in out_dir
         self.data: dict[str, Any] = {}
+        self._png: dict[str, bytes] = {}
+        self._artifacts: dict[str, Callable[[Path], Any]] = {}
         self._blocks: list[tuple[str, str]] = []  # (kind, name or markdown)
 
     def add_table(self, name: str, rows: list[dict], caption: str = "") -> None:
         """Add a measured table (list of row dicts)."""
         if name not in self.tables:
             self._blocks.append(("table", name))
-        self.tables[name] = {"rows": _jsonable(list(rows)), "caption": caption}
+        self.tables[name] = {"rows": jsonable(list(rows)), "caption": caption}
 
     def add_published(self, name: str, rows: list[dict], source: str, key: str | None = None) -> None:
         """Add a seed paper's published numbers with their ``source``.
@@ -145,23 +140,27 @@ class Report:
             key = next(iter(rows[0]))
         if name not in self.published:
             self._blocks.append(("published", name))
-        self.published[name] = {"rows": _jsonable(list(rows)), "source": source, "key": key}
+        self.published[name] = {"rows": jsonable(list(rows)), "source": source, "key": key}
 
-    def add_figure(self, name: str, fig) -> Path:
-        """Save a Matplotlib figure as ``<name>.png`` in ``out_dir`` now; close it; return the path."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / f"{_slug(name)}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+    def add_figure(self, name: str, fig) -> str:
+        """Render a Matplotlib figure to ``<name>.png`` (written with the report); close it; return the file name."""
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight", metadata=png_metadata())
         if "matplotlib.pyplot" in sys.modules:  # release figures created through pyplot
             sys.modules["matplotlib.pyplot"].close(fig)
         if name not in self.figures:
             self._blocks.append(("figure", name))
-        self.figures[name] = path
-        return path
+        self.figures[name] = f"{_slug(name)}.png"
+        self._png[name] = buf.getvalue()
+        return self.figures[name]
+
+    def add_artifact(self, name: str, write: Callable[[Path], Any]) -> None:
+        """Write more output with the report: ``write(out_dir / name)`` runs inside the staged folder."""
+        self._artifacts[_slug(name)] = write
 
     def add_data(self, name: str, obj: Any) -> None:
         """Attach JSON-serialisable data (e.g. confusion matrices) to ``report.json`` only."""
-        self.data[name] = _jsonable(obj)
+        self.data[name] = jsonable(obj)
 
     def add_text(self, markdown: str) -> None:
         """Add a free Markdown paragraph (notes, explanations)."""
@@ -193,7 +192,7 @@ class Report:
         out = [f"# {self.title}\n", f"radiomap {__version__}; generated {_now()}\n"]
         if self.settings:
             out.append("## Settings\n")
-            out += [f"- **{k}**: `{json.dumps(_jsonable(v))}`" for k, v in self.settings.items()]
+            out += [f"- **{k}**: `{json.dumps(jsonable(v))}`" for k, v in self.settings.items()]
             out.append("")
         for kind, name in self._blocks:
             if kind == "table":
@@ -214,14 +213,14 @@ class Report:
                 out.append(f"Source: {p['source']}\n")
                 out.append(markdown_table(p["rows"]))
             elif kind == "figure":
-                out.append(f"## {name}\n\n![{name}]({self.figures[name].name})\n")
+                out.append(f"## {name}\n\n![{name}]({self.figures[name]})\n")
             else:
                 out.append(name + "\n")
         return "\n".join(out)
 
     def to_dict(self) -> dict:
         """JSON content: title, version, machine, seed, settings, tables, published, figures, texts."""
-        return _jsonable({
+        return jsonable({
             "title": self.title,
             "radiomap_version": __version__,
             "created": _now(),
@@ -230,18 +229,23 @@ class Report:
             "settings": self.settings,
             "tables": self.tables,
             "published": self.published,
-            "figures": {k: v.name for k, v in self.figures.items()},
+            "figures": dict(self.figures),
             "texts": [b for k, b in self._blocks if k == "text"],
             "data": self.data,
         })
 
     def write(self) -> Path:
-        """Write ``report.md`` and ``report.json`` into ``out_dir``; return the Markdown path."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        md = self.out_dir / "report.md"
-        _atomic_write(self.out_dir / "report.json", json.dumps(self.to_dict(), indent=2))
-        _atomic_write(md, self.to_markdown())
-        return md
+        """Write ``out_dir`` (report.md, report.json, figures, artifacts) as one atomic folder; return
+        the Markdown path. A second ``write`` replaces the folder the first one wrote."""
+        with atomic_dir(self.out_dir, kind="report", overwrite=self.overwrite, what="report folder") as tmp:
+            (tmp / "report.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False))
+            (tmp / "report.md").write_text(self.to_markdown())
+            for name, png in self._png.items():
+                (tmp / self.figures[name]).write_bytes(png)
+            for name, write in self._artifacts.items():
+                write(tmp / name)
+        self.overwrite = True  # this report's own folder from now on
+        return self.out_dir / "report.md"
 
 
 def _match_key(v: Any) -> str:
@@ -253,8 +257,3 @@ def _match_key(v: Any) -> str:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)

@@ -207,7 +207,7 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
     rep.add_figure("objective per iteration", _objective_figure(hmm.history_))
     rep.add_figure("error CDF test II", error_cdf({k: v["test2"] for k, v in main["errors"].items()},
                                                   title="test II"))
-    rmap.save(Path(out_dir) / "hmm_radiomap")
+    rep.add_artifact("hmm_radiomap", rmap.save)
     # robustness: mobility initialisation off by a factor of 2 (and 1/2 in full mode)
     rob = []
     base = hmm.get_params()

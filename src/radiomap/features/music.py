@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from radiomap.errors import ParameterError
+from radiomap.errors import DataError, ParameterError
 from radiomap.features.power import check_csi
 
 _CHUNK = 4096
@@ -46,7 +46,11 @@ def principal_eigenvector(snapshots: np.ndarray) -> np.ndarray:
     """
     x = snapshots.astype(np.complex64, copy=False)  # batched matmul in single precision is fast
     cov = (x @ np.conj(np.swapaxes(x, -1, -2))).astype(np.complex128) / x.shape[-1]
-    _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
+    try:
+        _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
+    except np.linalg.LinAlgError as exc:
+        raise DataError(f"MUSIC: the CSI covariance has no eigendecomposition ({exc}); "
+                        "is the CSI finite and of sensible magnitude?") from exc
     return vecs[..., :, -1]
 
 
@@ -172,6 +176,9 @@ def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1, *,
         n, spacing = _ula_geometry(ap, wavelength)
         if n != arr.shape[2]:
             raise ParameterError(f"AP {ap.name!r} has {n} antennas, csi has {arr.shape[2]}")
+        if n < 2:
+            raise ParameterError(f"AP {ap.name!r} has one antenna: an angle of arrival (MUSIC) needs an array "
+                                 "of >= 2 antennas; use a method that does not need angles")
         out[:, b] = music_angle_ula(
             arr[:, b], lambda th, n=n, d=spacing: ula_steering(th, n, d, wavelength), grid_step_deg,
             coarse_step_deg,

@@ -23,12 +23,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from radiomap.errors import DataError, ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.features.seed000 import DELAY_FEATURES
+from radiomap.localize.base import LOCALIZERS, SEED, Localizer
+from radiomap.params import AnyOf, Boolean, Interval, Options, Param, Pattern, Sequence
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
 
 N_FOLDS = 10
+INPUTS = Param(Pattern(r"seed000|csi|features:.+", "'seed000', 'csi' or 'features:<name>'"),
+               "input vector: seed 000 features, CSI beamspace power (dB) or a stored feature")
+DELAY = Param(Options(*DELAY_FEATURES), "seed 000 delay feature (with inputs=seed000)")
+CV = Param(Boolean(), "choose the main hyper-parameter by 10-fold cross-validation on the training set")
 _TINY = 1e-30
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """Input features per dataset object (dropped with the dataset; CSI is treated as immutable)."""
@@ -118,12 +124,7 @@ class _Standardised(Localizer):
     inputs: str
     delay: str
 
-    def _check_params(self) -> None:
-        if not (self.inputs in ("seed000", "csi") or str(self.inputs).startswith("features:")):
-            raise ParameterError(f"inputs={self.inputs!r}; expected 'seed000', 'csi' or 'features:<name>'")
-
     def _fit_inputs(self, ds: CSIDataset) -> np.ndarray:
-        self._check_params()
         x = fingerprint_inputs(ds, self.inputs, self.delay)
         if not np.isfinite(x).all():
             raise DataError(f"{self.name}: input features contain NaN or Inf")
@@ -153,6 +154,7 @@ class Centroid(Localizer):
 
     name = "centroid"
     supervised = True
+    param_spec = {}
 
     def __init__(self) -> None:
         pass
@@ -210,6 +212,12 @@ class KNN(_Standardised):
     name = "knn"
     supervised = True
     weighted = False
+    param_spec = {
+        "k": Param(Interval(int, 1, None), "neighbours averaged (at most the number of training samples)"),
+        "inputs": INPUTS, "delay": DELAY, "cv": CV,
+        "k_grid": Param(Sequence(Interval(int, 1, None)), "candidate k for cross-validation"),
+        "seed": SEED,
+    }
 
     def __init__(self, k: int = 8, *, inputs: str = "seed000", delay: str = "selectivity", cv: bool = False,
                  k_grid: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16, 24, 32), seed: int = 0):
@@ -221,8 +229,9 @@ class KNN(_Standardised):
         self.seed = seed
 
     def _fit(self, train: CSIDataset) -> None:
-        if int(self.k) < 1:
-            raise ParameterError(f"k={self.k}; expected an integer >= 1")
+        n = train.n_samples
+        if not self.cv and self.k > n:
+            raise ParameterError(f"{self.name}: k={self.k} exceeds the {n} training samples")
         self.x_ = self._fit_inputs(train)
         self.y_ = _positions(train)
         self.k_ = int(self.k)
@@ -230,7 +239,13 @@ class KNN(_Standardised):
             self.k_, self.cv_scores_ = self._cross_validate()
 
     def _cross_validate(self) -> tuple[int, dict[int, float]]:
-        grid = sorted(int(k) for k in self.k_grid)
+        """Best k of ``k_grid`` (candidates larger than a cross-validation fit's training set are skipped)."""
+        n = len(self.x_)
+        limit = n - -(-n // N_FOLDS)  # a fold's fit leaves out the largest fold
+        grid = sorted(int(k) for k in self.k_grid if k <= limit)
+        if not grid:
+            raise ParameterError(f"{self.name}: every k of k_grid exceeds the {limit} samples of a "
+                                 "cross-validation fit")
         errs = {k: [] for k in grid}
         for fold in _kfold(len(self.x_), self.seed):
             mask = np.ones(len(self.x_), bool)
@@ -290,6 +305,15 @@ class SVMRegressor(_Standardised):
 
     name = "svm"
     supervised = True
+    param_spec = {
+        "C": Param(Interval(float, 0, None, closed="neither"), "regularisation (standardised coordinates)"),
+        "epsilon": Param(Interval(float, 0, None), "width of the insensitive tube (standardised coordinates)"),
+        "gamma": Param(AnyOf(Options("scale"), Interval(float, 0, None, closed="neither")),
+                       "RBF width: 'scale' = 1 / (F var X) as in scikit-learn, or a number > 0"),
+        "inputs": INPUTS, "delay": DELAY, "cv": CV,
+        "C_grid": Param(Sequence(Interval(float, 0, None, closed="neither")), "candidate C for cross-validation"),
+        "seed": SEED,
+    }
 
     def __init__(self, C: float = 10.0, *, epsilon: float = 0.05, gamma: float | str = "scale",
                  inputs: str = "seed000", delay: str = "selectivity", cv: bool = False,
@@ -307,16 +331,11 @@ class SVMRegressor(_Standardised):
         if self.gamma == "scale":
             var = float(x.var())
             return 1.0 / (x.shape[1] * var) if var > 0 else 1.0
-        g = float(self.gamma)
-        if g <= 0:
-            raise ParameterError(f"gamma={self.gamma}; expected 'scale' or a float > 0")
-        return g
+        return float(self.gamma)
 
     def _fit_svr(self, x: np.ndarray, y: np.ndarray, c: float, gamma: float) -> list[dict]:
         from sklearn.svm import SVR
 
-        if c <= 0:
-            raise ParameterError(f"C={c}; expected > 0")
         models = []
         for d in range(y.shape[1]):
             mu, sd = float(y[:, d].mean()), float(y[:, d].std())
@@ -434,6 +453,16 @@ class DNN(_Standardised):
 
     name = "dnn"
     supervised = True
+    param_spec = {
+        "hidden": Param(Sequence(Interval(int, 1, None), min_len=0), "hidden layer widths"),
+        "epochs": Param(Interval(int, 1, None), "training epochs (Adam, cosine learning rate)"),
+        "lr": Param(Interval(float, 0, None, closed="neither"), "initial learning rate"),
+        "batch_size": Param(Interval(int, 1, None), "mini-batch size"),
+        "weight_decay": Param(Interval(float, 0, None), "L2 penalty"),
+        "inputs": INPUTS, "delay": DELAY, "cv": CV,
+        "wd_grid": Param(Sequence(Interval(float, 0, None)), "candidate weight decays for cross-validation"),
+        "seed": SEED,
+    }
 
     def __init__(self, hidden: tuple[int, ...] = (30, 30, 30), *, epochs: int = 200, lr: float = 3e-3,
                  batch_size: int = 32, weight_decay: float = 1e-4, inputs: str = "seed000",
@@ -451,10 +480,6 @@ class DNN(_Standardised):
         self.seed = seed
 
     def _train(self, x, y, wd):
-        if int(self.epochs) < 1 or int(self.batch_size) < 1 or self.lr <= 0:
-            raise ParameterError(
-                f"epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr}; expected all > 0"
-            )
         return train_mlp(x, y, tuple(self.hidden), epochs=self.epochs, lr=self.lr, weight_decay=wd,
                          batch_size=int(self.batch_size), seed=self.seed)
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radiomap.errors import ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.base import LOCALIZERS, Localizer, require_aps
+from radiomap.params import Boolean, Interval, Options, Param
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
@@ -32,9 +32,11 @@ class _GeometryLocalizer(Localizer):
     """Stores the AP geometry of the training scene."""
 
     supervised = False
+    min_antennas = 1  # per AP
 
     def _fit(self, train: CSIDataset) -> None:
         scene = train.scene
+        require_aps(scene, self.name, min_aps=2, min_antennas=self.min_antennas)
         self.ap_positions_ = scene.ap_positions.copy()
         self.orientations_ = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)
         self.bounds_ = np.array(scene.bounds, dtype=np.float64)
@@ -83,6 +85,7 @@ class WCL(_GeometryLocalizer):
     """
 
     name = "wcl"
+    param_spec = {"g": Param(Interval(float, 0, None, closed="neither"), "exponent of the linear-power weights")}
 
     def __init__(self, g: float = 1.0):
         self.g = g
@@ -90,8 +93,6 @@ class WCL(_GeometryLocalizer):
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         from radiomap.features.power import rss_db
 
-        if not self.g > 0:
-            raise ParameterError(f"g={self.g}; expected > 0")
         xy = weighted_centroid(rss_db(ds.csi), self.ap_positions_[:, :2], float(self.g))
         return np.column_stack([xy, np.full(len(xy), self.height_)])
 
@@ -158,6 +159,13 @@ class AoATriangulation(_GeometryLocalizer):
     """
 
     name = "aoa"
+    min_antennas = 2
+    param_spec = {
+        "weighting": Param(Options("power", "uniform"), "bearing weights: linear RSS or uniform"),
+        "grid_step_deg": Param(Interval(float, 0, 10, closed="right"), "MUSIC angle grid step (degrees)"),
+        "n_iter": Param(Interval(int, 0, None), "elevation-correction iterations"),
+        "clip": Param(Boolean(), "clip estimates to the walkable bounding box"),
+    }
 
     def __init__(self, weighting: str = "power", grid_step_deg: float = 0.1, n_iter: int = 20,
                  clip: bool = True):
@@ -170,8 +178,6 @@ class AoATriangulation(_GeometryLocalizer):
         from radiomap.features.music import music_angle
         from radiomap.features.power import rss_db
 
-        if self.weighting not in ("power", "uniform"):
-            raise ParameterError(f"weighting={self.weighting!r}; expected 'power' or 'uniform'")
         theta = music_angle(ds.csi, ds.scene, self.grid_step_deg)
         weights = None
         if self.weighting == "power":

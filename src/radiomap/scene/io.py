@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tomli_w
 
-from radiomap.atomic import atomic_path
+from radiomap.atomic import write_text
 from radiomap.errors import SceneError
 from radiomap.scene.scene import Scene
 
@@ -52,19 +52,20 @@ def load_scene(path: str | os.PathLike) -> Scene:
     return Scene.from_dict(data)
 
 
-def save_scene(scene: Scene, path: str | os.PathLike) -> Path:
-    """Write ``scene`` to ``.toml`` or ``.json`` atomically."""
+def save_scene(scene: Scene, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write ``scene`` to ``.toml`` or ``.json`` atomically (``radiomap.atomic`` rules: an existing
+    file is replaced only when radiomap wrote it and ``overwrite`` is True)."""
+    from radiomap import __version__
+
     path = Path(path)
-    d = _drop_none(scene.to_dict())
+    d = {"generator": f"radiomap {__version__}"} | _drop_none(scene.to_dict())
     if path.suffix == ".toml":
         text = tomli_w.dumps(d)
     elif path.suffix == ".json":
         text = json.dumps(d, indent=2)
     else:
         raise SceneError(f"scene file {path}: expected .toml or .json, got {path.suffix!r}")
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return path
+    return write_text(path, text, overwrite=overwrite)
 
 
 def _drop_none(obj):

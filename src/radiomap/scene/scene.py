@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from radiomap.errors import SceneError
+from radiomap.memory import check_allocation
 from radiomap.scene.elements import OFDM, AccessPoint, Material, Slab, Walk, Wall
 from radiomap.scene.geometry import points_in_polygon, segment_wall_crossings, slab_crossings
 
@@ -153,6 +154,10 @@ class Scene:
         if resolution <= 0:
             raise SceneError(f"grid resolution must be > 0 m, got {resolution}")
         x0, x1, y0, y1 = self.bounds
+        n_cells = np.ceil((x1 - x0) / resolution) * np.ceil((y1 - y0) / resolution)
+        check_allocation(48 * n_cells * max(len(self.user_heights), 1),
+                         f"a {resolution} m grid over the {x1 - x0:.4g} m x {y1 - y0:.4g} m walkable box of scene "
+                         f"{self.name!r}", "raise the resolution or fix the scene's walkable outline")
         xs = np.arange(x0 + resolution / 2, x1, resolution)
         ys = np.arange(y0 + resolution / 2, y1, resolution)
         xx, yy = np.meshgrid(xs, ys, indexing="ij")

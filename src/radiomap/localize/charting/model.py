@@ -17,7 +17,7 @@ import torch
 from tqdm.auto import tqdm
 
 from radiomap.errors import DataError, ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, Localizer
 from radiomap.localize.charting.losses import (
     bilateration_loss,
     bilateration_pairs,
@@ -25,6 +25,7 @@ from radiomap.localize.charting.losses import (
     sample_triplets,
     triplet_loss,
 )
+from radiomap.params import Interval, Param, Sequence
 
 
 def chart_inputs(z: np.ndarray) -> np.ndarray:
@@ -55,6 +56,22 @@ class ChannelCharting(Localizer):
 
     name = "charting"
     supervised = False
+    param_spec = {
+        "hidden": Param(Sequence(Interval(int, 1, None), min_len=0), "MLP hidden layer widths"),
+        "epochs": Param(Interval(int, 1, None), "full-batch Adam steps"),
+        "lr": Param(Interval(float, 0, None, closed="neither"), "learning rate"),
+        "t_close": Param(Interval(float, 0, None, closed="neither"), "triplet: positives closer in time (s)"),
+        "t_far": Param(Interval(float, 0, None, closed="neither"), "triplet: negatives farther in time (s)"),
+        "margin": Param(Interval(float, 0, None), "triplet margin (m)"),
+        "margin_db": Param(Interval(float, 0, None), "bilateration power margin (dB)"),
+        "w_triplet": Param(Interval(float, 0, None), "weight of the triplet loss"),
+        "w_bilateration": Param(Interval(float, 0, None), "weight of the bilateration loss"),
+        "w_box": Param(Interval(float, 0, None), "weight of the LOS bounding-box loss"),
+        "box_half": Param(Interval(float, 0, None, closed="neither"), "LOS box half-side (m)"),
+        "box_quantile": Param(Interval(float, 0, 1, closed="neither"), "power quantile above which the box applies"),
+        "n_triplets": Param(Interval(int, 1, None), "triplets sampled per step"),
+        "seed": SEED, "progress": PROGRESS,
+    }
 
     def __init__(self, *, hidden: tuple[int, ...] = (64, 64, 64), epochs: int = 600, lr: float = 3e-3,
                  t_close: float = 0.3, t_far: float = 3.0, margin: float = 0.5, margin_db: float = 6.0,
@@ -90,9 +107,8 @@ class ChannelCharting(Localizer):
             torch.set_num_threads(n_threads)
 
     def _train(self, train) -> None:
-        if self.epochs < 1 or self.lr <= 0 or self.t_far <= self.t_close:
-            raise ParameterError(f"{self.name}: need epochs >= 1, lr > 0, t_far > t_close; got {self.epochs}, "
-                                 f"{self.lr}, {self.t_close}, {self.t_far}")
+        if self.t_far <= self.t_close:
+            raise ParameterError(f"{self.name}: t_far={self.t_far} must exceed t_close={self.t_close}")
         scene = train.scene
         if train.timestamps is None:
             raise DataError(f"{self.name}: the training set needs timestamps for the triplet loss")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from radiomap.errors import ParameterError
+from radiomap.memory import check_allocation
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +129,11 @@ def build_cell_graph(xy: np.ndarray, delta: float, max_step_cells: float) -> Cel
         raise ParameterError("the grid has no walkable cells")
     if delta <= 0:
         raise ParameterError(f"grid pitch must be > 0 m, got {delta}")
+    span = np.ceil((xy.max(axis=0) - xy.min(axis=0)) / delta) + 1
+    offsets = reachable_offsets(max_step_cells)
+    check_allocation(8 * (float(np.prod(span)) + 2 * len(xy) * len(offsets)),
+                     f"the HMM cell graph of {len(xy)} cells ({int(span[0])} x {int(span[1])} lattice, "
+                     f"{len(offsets)} moves per slot)", "raise resolution= or lower max_speed=")
     ij = np.round((xy - xy.min(axis=0)) / delta).astype(np.int64)
     if len(np.unique(ij, axis=0)) != len(ij):
         raise ParameterError(f"cells are not on a lattice of pitch {delta} m (duplicate lattice points)")
@@ -135,7 +141,6 @@ def build_cell_graph(xy: np.ndarray, delta: float, max_step_cells: float) -> Cel
     rel = ij - origin
     table = -np.ones(rel.max(axis=0) + 1, dtype=np.int64)
     table[rel[:, 0], rel[:, 1]] = np.arange(len(ij))
-    offsets = reachable_offsets(max_step_cells)
     nxt = _lookup(table, origin, ij[:, None, :] + offsets[None])
     prv = _lookup(table, origin, ij[:, None, :] - offsets[None])
     right = _lookup(table, origin, ij + np.array([1, 0]))

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from radiomap.errors import DataError, ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.errors import DataError
+from radiomap.features.seed000 import DELAY_FEATURES
+from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, TORCH_DEVICE, Localizer, require_aps
 from radiomap.localize.hmm.fit import FitResult, fit_hmm
 from radiomap.localize.hmm.grid import build_cell_graph
 from radiomap.localize.hmm.init import aoa_track, smooth_track, wcl_track
@@ -29,6 +30,7 @@ from radiomap.localize.hmm.radiomap import RadioMap
 from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
 from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
 from radiomap.localize.hmm.viterbi import viterbi2
+from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Sequence
 
 INITS = ("aoa", "wcl", "random")
 
@@ -104,6 +106,31 @@ class HMMRadioMap(Localizer):
 
     name = "hmm"
     supervised = False
+    param_spec = {
+        "resolution": Param(Interval(float, 0, None, closed="neither"), "grid pitch delta (m)"),
+        "max_speed": Param(Interval(float, 0, None, closed="neither"), "largest speed the Viterbi allows (m/s)"),
+        "dt": Param(Interval(float, 0, None, closed="neither"), "slot (s) when the dataset has no timestamps"),
+        "delay": Param(Options(*DELAY_FEATURES), "delay feature: 'selectivity' (as log10) or 'rms' (ns)"),
+        "use_delay": Param(Boolean(), "include the delay feature in the emission"),
+        "inits": Param(Sequence(Options(*INITS)), "starting points of the alternating optimisation"),
+        "max_iter": Param(Interval(int, 1, None), "alternating iterations per start"),
+        "tol": Param(Interval(float, 0, None), "relative objective gain that stops a start"),
+        "inner": Param(Interval(int, 1, None), "region/parameter sweeps per iteration"),
+        "potts": Param(Interval(float, 0, None), "spatial prior: Potts weight of neighbouring LOS labels"),
+        "shadow": Param(Interval(float, 0, None), "spatial prior: weight of the shadow (behind-NLOS) term"),
+        "los_bias": Param(Interval(float), "spatial prior: per-cell LOS tie-break"),
+        "mobility_alpha": Param(Interval(float, 0, 1, closed="right"), "initial Gauss-Markov memory alpha"),
+        "mobility_sigma": Param(Interval(float, 0, None, closed="neither"), "initial speed std sigma_v (m/s)"),
+        "min_innovation_std": Param(Interval(float, 0, None), "lower bound on the fitted innovation std (m/s)"),
+        "quantisation_aware": Param(Boolean(), "raise that bound by the lattice quantisation noise"),
+        "nlos_restart": Param(Boolean(), "one more start with all-NLOS slots from the WCL track"),
+        "mobility_scales": Param(Sequence(Interval(float, 0, None, closed="neither")),
+                                 "run each start from sigma_v times these factors"),
+        "sequence": Param(Boolean(), "localize the query as one time-ordered walk"),
+        "estimator": Param(Options("map", "mean"), "best cell ('map') or posterior mean ('mean')"),
+        "seed": SEED, "progress": PROGRESS,
+        "device": Param(AnyOf(NoneValue("CPU"), TORCH_DEVICE), "torch device for the Viterbi"),
+    }
 
     def __init__(self, *, resolution: float = 0.25, max_speed: float = 4.0, dt: float = 0.1,
                  delay: str = "selectivity", use_delay: bool = True, inits: tuple[str, ...] = ("aoa", "wcl"),
@@ -139,18 +166,6 @@ class HMMRadioMap(Localizer):
         self.device = device
 
     # -- validation and set-up ------------------------------------------------------------------
-    def _check_params(self) -> None:
-        if self.resolution <= 0 or self.max_speed <= 0 or self.dt <= 0:
-            raise ParameterError(f"{self.name}: resolution, max_speed and dt must be > 0, got "
-                                 f"{self.resolution}, {self.max_speed}, {self.dt}")
-        bad = [i for i in self.inits if i not in INITS]
-        if bad or not self.inits:
-            raise ParameterError(f"{self.name}: inits={tuple(self.inits)}; expected a non-empty subset of {INITS}")
-        if self.estimator not in ("map", "mean"):
-            raise ParameterError(f"{self.name}: estimator={self.estimator!r}; expected 'map' or 'mean'")
-        if self.delay not in ("selectivity", "rms"):
-            raise ParameterError(f"{self.name}: delay={self.delay!r}; expected 'selectivity' or 'rms'")
-
     def _slot(self, ds) -> float:
         ts = ds.timestamps
         if ts is None or len(ts) < 2:
@@ -192,8 +207,8 @@ class HMMRadioMap(Localizer):
 
     # -- Localizer hooks ------------------------------------------------------------------------
     def _fit(self, train) -> None:
-        self._check_params()
         scene = train.scene
+        require_aps(scene, self.name, min_aps=2, min_antennas=2)
         dt = self._slot(train)
         z = hmm_features(train, self.delay)
         base = self._base_model(scene, dt)

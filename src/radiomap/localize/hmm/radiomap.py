@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from radiomap.atomic import atomic_dir
 from radiomap.errors import DataError
+from radiomap.jsonable import dumps
 from radiomap.localize.hmm.propagation import PropagationParams, feature_means
 
 _ARRAYS = "radiomap.safetensors"
@@ -51,14 +53,15 @@ class RadioMap:
                         power=np.where(los, p[..., 1], p[..., 0]), angle=np.asarray(phi, dtype=np.float64),
                         delay=np.where(los, d[..., 1], d[..., 0]), params=params, meta=dict(meta or {}))
 
-    def save(self, directory: str | os.PathLike) -> Path:
+    def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write ``radiomap.safetensors`` + ``radiomap.json`` as one atomic folder (``radiomap.atomic``)."""
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         arrays = {"xy": self.xy, "los": self.los.astype(np.uint8), "power": self.power, "angle": self.angle,
                   "delay": self.delay, **{f"param_{k}": v for k, v in self.params.arrays().items()}}
-        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(directory / _ARRAYS))
         meta = {"delta": self.delta, "params": self.params.to_dict(), **self.meta}
-        (directory / _META).write_text(json.dumps(meta, indent=2))
+        with atomic_dir(directory, kind="radiomap", overwrite=overwrite, what="radio map folder") as tmp:
+            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / _ARRAYS))
+            (tmp / _META).write_text(dumps(meta, indent=2))
         return directory
 
     @staticmethod

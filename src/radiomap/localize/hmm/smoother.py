@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from radiomap.localize.hmm.viterbi import chain_inputs, default_device, run_recursion
+from radiomap.localize.hmm.viterbi import PAIR_STATE_HINT, chain_inputs, default_device, run_recursion
+from radiomap.memory import check_allocation
 
 _CHUNK = 1 << 22  # max elements of one [rows, R, R] block
 
@@ -54,6 +55,8 @@ def _lse_step(msg: torch.Tensor, tr: torch.Tensor, out: torch.Tensor) -> torch.T
 def _smooth(e: np.ndarray, trans: np.ndarray, prv: np.ndarray, nxt: np.ndarray, dev: torch.device) -> np.ndarray:
     n_t, n_g = e.shape
     n_r = trans.shape[0]
+    check_allocation(n_t * n_g * (n_r * 4 + 8) + 8 * n_g * n_r * 8,
+                     f"the smoother over T={n_t} slots x G={n_g} cells x R={n_r} moves", PAIR_STATE_HINT)
     dtype = torch.float64
     em = torch.as_tensor(e, dtype=dtype, device=dev)
     tr = torch.as_tensor(trans, dtype=dtype, device=dev)

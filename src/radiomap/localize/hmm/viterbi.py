@@ -19,8 +19,11 @@ import numpy as np
 import torch
 
 from radiomap.errors import ParameterError
+from radiomap.memory import check_allocation
 
 _CHUNK = 1 << 22  # max elements of one [rows, R, R] block
+PAIR_STATE_HINT = "raise resolution= (fewer cells), lower max_speed= (fewer moves per slot) or localize shorter walks"
+"""What to change when the pair-state tables of a chain recursion do not fit in memory."""
 
 
 def default_device() -> torch.device:
@@ -77,6 +80,8 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
     if n_t == 1:
         g = int(np.argmax(e[0]))
         return np.array([g]), float(e[0, g])
+    check_allocation(n_t * e.shape[1] * n_r * 1 + 4 * e.shape[1] * n_r * 8,
+                     f"the Viterbi over T={n_t} slots x G={e.shape[1]} cells x R={n_r} moves", PAIR_STATE_HINT)
     dev = torch.device(device) if device is not None else default_device()
     return run_recursion(_viterbi2, dev, e, trans, prv, init, dev, dtype)
 

@@ -14,6 +14,7 @@ from radiomap.localize.base import LOCALIZERS, Localizer
 from radiomap.localize.loanet.cnn import CNN2DNet, CNN3DNet
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.regressor import TorchTBFRegressor
+from radiomap.params import AnyOf, Interval, NoneValue, Options, Param
 
 
 @LOCALIZERS.register("wknn-tbf")
@@ -26,6 +27,13 @@ class TBFWKNN(Localizer):
     """
 
     name = "wknn-tbf"
+    param_spec = {
+        "k": Param(Interval(int, 1, None), "neighbours averaged"),
+        "n_taps": Param(AnyOf(NoneValue("all stored"), Interval(int, 1, None)), "delay taps kept in X_AD"),
+        "scale": Param(Options("db", "linear"), "image scale of X_AD"),
+        "floor_db": Param(Interval(float, 0, None, closed="neither"), "dynamic range kept in dB"),
+        "eps": Param(Interval(float, 0, None, closed="neither"), "regulariser of the weights 1 / (d + eps)"),
+    }
 
     def __init__(self, k: int = 4, n_taps: int | None = None, scale: str = "db", floor_db: float = 40.0,
                  eps: float = 1e-9):
@@ -36,8 +44,8 @@ class TBFWKNN(Localizer):
         self.eps = eps
 
     def _fit(self, train) -> None:
-        if self.k < 1:
-            raise ParameterError(f"wknn-tbf: k = {self.k}, expected >= 1")
+        if self.k > train.n_samples:
+            raise ParameterError(f"wknn-tbf: k={self.k} exceeds the {train.n_samples} training samples")
         x = tbf_features(train, n_taps=self.n_taps, scale=self.scale, floor_db=self.floor_db)["x_ad"]
         self.n_taps_ = int(x.shape[-1])
         self.db_ = x.reshape(len(x), -1).astype(np.float32)

@@ -23,6 +23,7 @@ from radiomap.localize.loanet.detr import build_maskdetr
 from radiomap.localize.loanet.direction import DirectionClassifier
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.regressor import TorchTBFRegressor
+from radiomap.params import Options, Param
 
 
 @LOCALIZERS.register("loanet")
@@ -40,6 +41,8 @@ class LOANet(TorchTBFRegressor):
 
     name = "loanet"
     uses_mask = True
+    param_spec = {"backbone": Param(Options("de", "ec"), "MaskDETR backbone: dual embedding or early concat"),
+                  **TorchTBFRegressor.param_spec}
 
     def __init__(self, backbone: str = "de", preset: str = "cpu", *, epochs: int | None = None,
                  batch_size: int | None = None, lr: float | None = None, patience: int | None = None,

@@ -11,10 +11,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from radiomap.localize.base import Localizer
-from radiomap.localize.loanet.config import get_preset, override
+from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer
+from radiomap.localize.loanet.config import PRESETS, get_preset, override
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.training import predict_batched, train_model
+from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Pattern
 
 
 class TorchTBFRegressor(Localizer):
@@ -23,6 +24,23 @@ class TorchTBFRegressor(Localizer):
 
     supervised = True
     uses_mask = False
+    param_spec = {
+        "preset": Param(Options(*PRESETS), "hyper-parameter preset (config.PRESETS); the options below override it"),
+        "epochs": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "training epochs"),
+        "batch_size": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "mini-batch size"),
+        "lr": Param(AnyOf(NoneValue("preset"), Interval(float, 0, None, closed="neither")), "learning rate"),
+        "patience": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "early-stopping patience (epochs)"),
+        "max_time_s": Param(AnyOf(NoneValue("no budget"), Interval(float, 0, None, closed="neither")),
+                            "wall-clock training budget (s)"),
+        "n_taps": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "delay taps kept in X_AD"),
+        "eta": Param(AnyOf(NoneValue("preset"), Interval(float, 0, 1)), "mask threshold on the peak-normalised X_AD"),
+        "seed": SEED,
+        "device": Param(TORCH_DEVICE, "torch device"),
+        "checkpoint_dir": Param(AnyOf(NoneValue("no checkpoints"), Pattern(r".+", "a folder path")),
+                                "checkpoint folder (written every epoch)"),
+        "resume": Param(Boolean(), "continue from the checkpoint in checkpoint_dir"),
+        "progress": PROGRESS,
+    }
 
     def __init__(self, preset: str = "cpu", *, epochs: int | None = None, batch_size: int | None = None,
                  lr: float | None = None, patience: int | None = None, max_time_s: float | None = None,

@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from radiomap.atomic import atomic_path
+from radiomap.atomic import atomic_dir
 from radiomap.errors import DataError
 from radiomap.localize.loanet.config import TrainConfig
 
@@ -34,18 +34,13 @@ def l2_penalty(model: torch.nn.Module) -> torch.Tensor:
     return sum((p.pow(2).sum() for n, p in model.named_parameters() if p.ndim > 1), torch.zeros(()))
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    with atomic_path(path) as tmp:
-        write(str(tmp))
-
-
 def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
 
 
 def save_checkpoint(directory: Path, model, optimizer, scheduler, info: dict, best: dict | None) -> None:
-    """Write model, optimiser (tensors) and loop state (JSON) atomically into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write model, optimiser (tensors) and loop state (JSON) as one atomic checkpoint folder ``directory``
+    (replacing the previous checkpoint; a foreign folder there is refused, see ``radiomap.atomic``)."""
     sd = optimizer.state_dict()
     opt_tensors, opt_scalars = {}, {}
     for i, st in sd["state"].items():
@@ -54,13 +49,14 @@ def save_checkpoint(directory: Path, model, optimizer, scheduler, info: dict, be
                 opt_tensors[f"{i}.{k}"] = v.detach().cpu().contiguous()
             else:
                 opt_scalars[f"{i}.{k}"] = v
-    _atomic(directory / _CKPT_MODEL, lambda p: save_file(_state(model), p))
-    _atomic(directory / _CKPT_OPT, lambda p: save_file(opt_tensors, p))
-    if best is not None:
-        _atomic(directory / _CKPT_BEST, lambda p: save_file(best, p))
     sched = {k: v for k, v in scheduler.state_dict().items() if isinstance(v, (int, float, str, list))}
     meta = dict(info, param_groups=sd["param_groups"], opt_scalars=opt_scalars, scheduler=sched)
-    _atomic(directory / _CKPT_JSON, lambda p: Path(p).write_text(json.dumps(meta, default=float)))
+    with atomic_dir(directory, kind="checkpoint", overwrite=True, what="checkpoint folder") as tmp:
+        save_file(_state(model), str(tmp / _CKPT_MODEL))
+        save_file(opt_tensors, str(tmp / _CKPT_OPT))
+        if best is not None:
+            save_file(best, str(tmp / _CKPT_BEST))
+        (tmp / _CKPT_JSON).write_text(json.dumps(meta, default=float))
 
 
 def load_checkpoint(directory: Path, model, optimizer, scheduler) -> tuple[dict, dict | None]:

@@ -19,7 +19,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from radiomap.errors import ParameterError
 from radiomap.localize.neuralmap.model import region_windows
+from radiomap.memory import check_allocation
 
 
 def _direction_grid(step: float, device: torch.device) -> torch.Tensor:
@@ -55,6 +57,11 @@ def omp_region(xy: torch.Tensor, y: torch.Tensor, n_antennas: int, n_atoms: int,
     m = xy.shape[0]
     extent = float((xy.max(0).values - xy.min(0).values).max().clamp(min=wavelength))
     step = wavelength / (oversample * extent)
+    n_dir = math.pi / step**2  # directions in the unit disk
+    check_allocation(n_dir * (m * 12 + y.shape[1] * 8),
+                     f"the OMP atom search of a {extent:.3g} m region ({extent / wavelength:.0f} wavelengths, "
+                     f"{n_dir:.3g} directions x {m} channels)",
+                     "use more regions (n_regions=) so that each is smaller, or a smaller area")
     grid = _direction_grid(step, xy.device)
     ph = (2 * math.pi / wavelength) * (grid @ xy.T)
     e = torch.polar(torch.ones_like(ph), ph)  # [G, M]
@@ -129,6 +136,9 @@ def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
     regions = [(ix, iy) for ix in range(len(cxs)) for iy in range(len(cys))]
     for r, (ix, iy) in enumerate(tqdm(regions, desc="atoms (OMP)", disable=not progress)):
         idx = np.flatnonzero(win[:, r] > 0.02)
+        if idx.size < 2:
+            raise ParameterError(f"neuralmap: region ({ix}, {iy}) of the {len(cxs)} x {len(cys)} region grid holds "
+                                 f"{idx.size} training positions; use fewer regions (n_regions=) or more data")
         if idx.size > max_points:
             idx = np.sort(rng.choice(idx, max_points, replace=False))
         centre = np.array([cxs[ix], cys[iy]])

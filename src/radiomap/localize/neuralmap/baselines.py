@@ -19,6 +19,7 @@ import torch
 from radiomap.errors import ParameterError
 from radiomap.localize.base import LOCALIZERS, Localizer
 from radiomap.localize.neuralmap.localizer import csi_matrix
+from radiomap.params import Interval, Param
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
@@ -34,6 +35,7 @@ class _CSIFingerprint(Localizer):
 
     supervised = True
     phase_insensitive = True
+    param_spec = {"query_batch": Param(Interval(int, 1, None), "queries compared with the dictionary at once")}
 
     def __init__(self, *, k: int = 1, query_batch: int = 1024):
         self.k = k
@@ -45,8 +47,8 @@ class _CSIFingerprint(Localizer):
         return int(self.csi_.nbytes + self.positions_.nbytes)
 
     def _fit(self, train: CSIDataset) -> None:
-        if self.k < 1:
-            raise ParameterError(f"{self.name}: k={self.k}; expected >= 1")
+        if self.k > train.n_samples:
+            raise ParameterError(f"{self.name}: k={self.k} exceeds the {train.n_samples} training samples")
         self.csi_ = csi_matrix(train).reshape(train.n_samples, -1)
         self.positions_ = np.asarray(train.positions, dtype=np.float64)
 
@@ -109,6 +111,7 @@ class ChannelWKNN(_CSIFingerprint):
 
     name = "wknn-csi"
     phase_insensitive = True
+    param_spec = {"k": Param(Interval(int, 1, None), "neighbours averaged"), **_CSIFingerprint.param_spec}
 
     def __init__(self, *, k: int = 4, query_batch: int = 1024):
         super().__init__(k=k, query_batch=query_batch)

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from radiomap.errors import DataError, ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.errors import DataError
+from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, TORCH_DEVICE, Localizer
 from radiomap.localize.neuralmap.atoms import init_atoms
 from radiomap.localize.neuralmap.localize import PipelineConfig, localize
 from radiomap.localize.neuralmap.model import ModelBasedChannelMap, build_model_based_map, model_bytes
 from radiomap.localize.neuralmap.train import train_map
+from radiomap.params import Interval, Options, Param
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
@@ -68,6 +69,29 @@ class NeuralMapLocalizer(Localizer):
 
     name = "neuralmap"
     supervised = True
+    param_spec = {
+        "n_regions": Param(Interval(int, 1, None), "Taylor-expansion regions per axis (n_regions^2 regions)"),
+        "atoms_per_region": Param(Interval(int, 1, None), "atoms per region"),
+        "hidden": Param(Interval(int, 1, None), "width of the weight MLP"),
+        "n_layers": Param(Interval(int, 1, None), "hidden layers of the weight MLP"),
+        "n_ff": Param(Interval(int, 0, None), "Fourier features of the low-frequency position embedding"),
+        "ff_max_cycles_per_m": Param(Interval(float, 0, None, closed="neither"), "highest embedding frequency (1/m)"),
+        "epochs": Param(Interval(int, 1, None), "training epochs"),
+        "batch_size": Param(Interval(int, 1, None), "mini-batch size"),
+        "lr": Param(Interval(float, 0, None, closed="neither"), "learning rate"),
+        "patience": Param(Interval(int, 1, None), "early-stopping patience (epochs)"),
+        "val_fraction": Param(Interval(float, 0, 0.5, closed="neither"), "validation share of the training set"),
+        "global_step": Param(Interval(float, 0, None, closed="neither"), "global search grid step (wavelengths)"),
+        "local_half": Param(Interval(float, 0, None, closed="neither"), "local search half-width (wavelengths)"),
+        "local_step": Param(Interval(float, 0, None, closed="neither"), "local search grid step (wavelengths)"),
+        "n_grad": Param(Interval(int, 0, None), "gradient-descent steps of the refinement"),
+        "n_circles": Param(Interval(int, 0, None), "circles of candidate points around the estimate"),
+        "circle_points": Param(Interval(int, 1, None), "points per circle"),
+        "global_metric": Param(Options("pi", "frobenius"), "distance of the global search"),
+        "query_batch": Param(Interval(int, 1, None), "queries localized at once"),
+        "device": Param(TORCH_DEVICE, "torch device"),
+        "seed": SEED, "progress": PROGRESS,
+    }
 
     def __init__(self, *, n_regions: int = 1, atoms_per_region: int = 32, hidden: int = 64, n_layers: int = 2,
                  n_ff: int = 16, ff_max_cycles_per_m: float = 1.5, epochs: int = 600, batch_size: int = 128,
@@ -111,9 +135,6 @@ class NeuralMapLocalizer(Localizer):
 
     # -- Localizer hooks -------------------------------------------------------------------
     def _fit(self, train: CSIDataset) -> None:
-        if self.n_regions < 1 or self.atoms_per_region < 1:
-            raise ParameterError(f"n_regions={self.n_regions}, atoms_per_region={self.atoms_per_region}; "
-                                 "expected >= 1")
         self.pipeline_config()  # validates the search parameters before training
         dev = resolve_device(self.device)
         h = csi_matrix(train)
