@@ -1,5 +1,7 @@
 """The Typer application that every command module registers on."""
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -9,3 +11,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+Force = Annotated[bool, typer.Option("--force", "-f", help="replace an existing output that radiomap wrote earlier")]
+"""The ``--force`` option of every command that writes (``radiomap.atomic`` rules still apply)."""

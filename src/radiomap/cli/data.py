@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from radiomap.cli.app import app
+from radiomap.cli.app import Force, app
 from radiomap.errors import ParameterError
 
 console = Console()
@@ -37,25 +37,39 @@ def simulate(
     positions: Annotated[str, typer.Option(help="walk | grid | random | random-walk")] = "walk",
     walk: Annotated[str, typer.Option(help="named walk of the scene (positions=walk)")] = "train",
     resolution: Annotated[float, typer.Option(help="grid pitch in metres (positions=grid)")] = 0.5,
-    n: Annotated[int, typer.Option(help="number of random positions (positions=random)")] = 1000,
+    n: Annotated[int, typer.Option(min=1, help="number of random positions (positions=random)")] = 1000,
     length: Annotated[float, typer.Option(help="random-walk length in metres (positions=random-walk)")] = 160.0,
     dt: Annotated[float, typer.Option(help="sampling interval of walks (s)")] = 0.1,
     snr_db: Annotated[float | None, typer.Option("--snr", help="per-sample SNR in dB")] = None,
-    noise_variance: Annotated[float | None, typer.Option(help="noise variance on unit-power CSI")] = None,
+    noise_variance: Annotated[float | None, typer.Option(min=0.0, help="noise variance on unit-power CSI")] = None,
     reference: Annotated[Path | None, typer.Option(
         help="dataset whose CSI normalisation to reuse with --noise-variance (e.g. the training set)")] = None,
-    max_order: Annotated[int, typer.Option(help="max reflection order (0-2)")] = 2,
+    max_order: Annotated[int, typer.Option(min=0, max=2, help="max reflection order (0-2)")] = 2,
     plane_wave: Annotated[bool, typer.Option("--plane-wave", help="far-field instead of exact spherical")] = False,
     backend: Annotated[str, typer.Option(help="builtin | sionna-rt (optional extra)")] = "builtin",
-    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    force: Force = False,
 ) -> None:
     """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset."""
     from radiomap import mobility
+    from radiomap.atomic import check_output
     from radiomap.scene import get_scene
-    from radiomap.simulate import simulate_dataset
+    from radiomap.simulate import BACKENDS, simulate_dataset
 
+    check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
+    for name, value in (("--resolution", resolution), ("--length", length), ("--dt", dt), ("--max-gb", max_gb)):
+        if not value > 0:
+            raise ParameterError(f"{name} must be > 0, got {value}")
+    if snr_db is not None and not np.isfinite(snr_db):
+        raise ParameterError(f"--snr must be finite, got {snr_db}")
+    if snr_db is not None and noise_variance is not None:
+        raise ParameterError("give either --snr or --noise-variance, not both")
+    if reference is not None and noise_variance is None:
+        raise ParameterError("--reference sets the CSI scale of --noise-variance; give --noise-variance too")
+    if backend not in BACKENDS:
+        raise ParameterError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     sc = get_scene(scene)
     rng = np.random.default_rng(seed)
     kw = {}
@@ -92,7 +106,7 @@ def simulate(
                           wavefront="plane" if plane_wave else "spherical", backend=backend, seed=seed,
                           progress=progress, **kw)
     ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
-    ds.save(output)
+    ds.save(output, overwrite=force)
     console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
                   f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")
 
@@ -130,13 +144,16 @@ def info(path: Annotated[Path, typer.Argument(help="dataset (.h5)")]) -> None:
 @app.command()
 def plot(
     path: Annotated[Path, typer.Argument(help="dataset (.h5) or scene (preset / .toml / .json)")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="PNG to write")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="PNG to write (default: PATH.png)")] = None,
+    force: Force = False,
 ) -> None:
     """Draw the floor plan, walls, APs and the dataset's positions coloured by LOS region."""
+    from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
     from radiomap.plotting import plot_positions_by_region
     from radiomap.scene import get_scene
 
+    out = check_output(output or Path(path).with_suffix(".png"), overwrite=force, inputs=[path], what="figure")
     if str(path).endswith((".h5", ".hdf5")):
         ds = CSIDataset.load(path)
         if ds.positions is None:
@@ -148,6 +165,5 @@ def plot(
         scene = get_scene(str(path))
         pos = scene.grid(0.1)
         regions, title = scene.region_labels(pos), f"{scene.name}: LOS regions"
-    out = output or Path(path).with_suffix(".png")
-    plot_positions_by_region(scene, pos, regions, title=title, path=out)
+    plot_positions_by_region(scene, pos, regions, title=title, path=out, overwrite=force)
     console.print(f"wrote {out}")

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from radiomap.cli.app import app
+from radiomap.cli.app import Force, app
 from radiomap.errors import DataError, ParameterError
 
 console = Console(width=None if sys.stdout.isatty() else 200)  # full tables when piped to a file
@@ -65,22 +65,22 @@ def fit(
     output: Annotated[Path, typer.Option("-o", "--output", help="model folder to write")] = Path("model"),
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="hyper-parameter name=value")] = None,
     cv: Annotated[bool, typer.Option("--cv", help="10-fold cross-validated hyper-parameters")] = False,
+    force: Force = False,
 ) -> None:
     """Fit METHOD on TRAIN and save the model (safetensors + JSON)."""
+    from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
     from radiomap.localize import get_localizer
 
     params = parse_params(param)
     if cv:
         params["cv"] = True
-    try:
-        loc = get_localizer(method, **params)
-    except TypeError as exc:
-        raise ParameterError(f"{method}: bad hyper-parameter: {exc}") from exc
+    loc = get_localizer(method, **params)
+    check_output(output, kind="dir", overwrite=force, inputs=[train], what="model folder")
     ds = CSIDataset.load(train)
     t0 = time.perf_counter()
     loc.fit(ds if loc.supervised else ds.without_positions())
-    loc.save(output)
+    loc.save(output, overwrite=force)
     extra = {k: getattr(loc, k) for k in ("k_", "C_", "weight_decay_") if hasattr(loc, k)}
     console.print(f"fitted {method} on {ds.n_samples} samples in {time.perf_counter() - t0:.2f} s "
                   f"{extra or ''} -> {output}")
@@ -91,12 +91,15 @@ def localize_cmd(
     model: Annotated[Path, typer.Argument(help="model folder written by `radiomap fit`")],
     dataset: Annotated[Path, typer.Argument(help="dataset to localize (.h5)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="predictions file (.h5)")] = Path("pred.h5"),
+    force: Force = False,
 ) -> None:
     """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth)."""
+    from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
     from radiomap.eval.predictions import Predictions
     from radiomap.localize import Localizer
 
+    check_output(output, overwrite=force, inputs=[model, dataset], what="predictions file")
     loc = Localizer.load(model)
     ds = CSIDataset.load(dataset)
     t0 = time.perf_counter()
@@ -106,7 +109,7 @@ def localize_cmd(
                 timestamps=ds.timestamps, dataset=str(dataset), geometry_signature=loc.geometry_signature_,
                 scene=ds.meta.get("scene", {}),
                 timing={"fit_time_s": getattr(loc, "fit_time_s_", float("nan")), "predict_time_s": dt,
-                        "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}).save(output)
+                        "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}).save(output, overwrite=force)
     console.print(f"{loc.name}: {ds.n_samples} positions in {dt:.2f} s -> {output}")
 
 
@@ -130,10 +133,14 @@ def evaluate(
     predictions: Annotated[Path, typer.Argument(help="predictions file from `radiomap localize`")],
     truth: Annotated[Path | None, typer.Option("--truth", help="dataset with the true positions")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="also write a report folder")] = None,
+    force: Force = False,
 ) -> None:
     """Print error statistics (2-D, 3-D, per LOS region) of a predictions file."""
+    from radiomap.atomic import check_output
     from radiomap.eval.predictions import Predictions
 
+    if output is not None:
+        check_output(output, kind="dir", overwrite=force, inputs=[predictions, truth], what="report folder")
     pred = Predictions.load(predictions)
     true_pos, los = pred.true_positions, pred.los
     if truth is not None:
@@ -157,7 +164,7 @@ def evaluate(
 
         rep = Report(f"evaluation of {predictions.name}", output,
                      {"predictions": str(predictions), "truth": str(truth) if truth else "in file",
-                      "method": pred.method, "timing": pred.timing})
+                      "method": pred.method, "timing": pred.timing}, overwrite=force)
         for name, rows in tables.items():
             rep.add_table(name, rows)
         rep.add_figure("cdf", error_cdf({pred.method: position_errors(pred.positions, true_pos)}))
@@ -178,14 +185,18 @@ def compare(
     seed: Annotated[int, typer.Option(help="seed for the methods that take one")] = 0,
     inputs: Annotated[str, typer.Option(help="fingerprint inputs: seed000 | csi | features:<name>")] = "seed000",
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    force: Force = False,
 ) -> None:
-    """Fit several methods on TRAIN, evaluate on TESTS, write one report."""
+    """Fit several methods on TRAIN, evaluate on TESTS, write one report; exit 1 if any method failed."""
+    from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
     from radiomap.eval.compare import add_to_report, evaluate_methods, summary_rows
     from radiomap.eval.report import Report
-    from radiomap.experiments.demo import build_methods, warm_features
+    from radiomap.experiments.demo import FINGERPRINT_METHODS, build_methods, warm_features
 
     names = method or ["centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa"]
+    locs = build_methods(names, seed, inputs=inputs)
+    check_output(output, kind="dir", overwrite=force, inputs=[train, *tests], what="report folder")
     tr = CSIDataset.load(train)
     sets = {}
     for p in tests:
@@ -193,17 +204,26 @@ def compare(
         if ds.positions is None:
             raise DataError(f"{p}: test datasets need positions to be evaluated")
         sets[p.stem if p.stem not in sets else str(p)] = ds
-    locs = build_methods(names, seed, inputs=inputs)
-    if inputs == "seed000":
+    if inputs == "seed000" and set(names) & set(FINGERPRINT_METHODS):
         warm_features([tr, *sets.values()])  # shared seed 000 features, outside the per-query timing
     results = evaluate_methods(locs, tr, sets, progress=progress)
     rep = Report(f"comparison on {train.name}", output,
                  {"train": str(train), "tests": [str(p) for p in tests], "seed": seed, "methods": names,
                   "params": {k: v.get_params() for k, v in locs.items()}, "scene": tr.scene.name,
-                  "inputs": inputs})
+                  "inputs": inputs}, overwrite=force)
     add_to_report(rep, results, sets, tr.scene)
     print_rows(summary_rows(results, list(sets)), "2-D localization error (m)")
     console.print(f"report written to {rep.write()}")
+    exit_if_failed(results)
+
+
+def exit_if_failed(results) -> None:
+    """One line naming the failed methods of a comparison and exit status 1 (the report lists them)."""
+    failed = {k: r.error for k, r in results.items() if r.error}
+    if failed:
+        print(f"error: {len(failed)} of {len(results)} methods failed: "
+              + "; ".join(f"{k}: {v}" for k, v in failed.items()), file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -213,13 +233,17 @@ def demo(
     methods: Annotated[str | None, typer.Option(help="comma-separated methods (default: all baselines + hmm)")]
     = None,
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    force: Force = False,
 ) -> None:
     """Simulate xing-indoor (training walk, tests I and II), run every method, print and write the report."""
-    from radiomap.experiments.demo import run
+    from radiomap.atomic import check_output
+    from radiomap.experiments.demo import build_methods, run
 
     t0 = time.perf_counter()
     names = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
-    rep = run(output, seed=seed, progress=progress, methods=names)
+    build_methods(names)  # validates the names before any work
+    check_output(output, kind="dir", overwrite=force, what="report folder")
+    rep = run(output, seed=seed, progress=progress, methods=names, overwrite=force)
     rows, _, source = rep.merged_table("localization error (m)")
     print_rows(rows, "2-D localization error (m): measured | published (seed 000 Table II)")
     if source:

@@ -1,7 +1,8 @@
 """Reproductions of the seed papers, one module per paper, each exposing ``run``.
 
-``run(out_dir, *, full=False, seed=0, progress=True) -> Report`` builds the scene and data,
-runs the methods and writes a report (Markdown + JSON + PNGs) into ``out_dir``.
+``run(out_dir, *, full=False, seed=0, progress=True, overwrite=False) -> Report`` builds the scene
+and data, runs the methods and writes a report (Markdown + JSON + PNGs) as the folder ``out_dir``
+(replacing an earlier report there only with ``overwrite``, see ``radiomap.atomic``).
 """
 
 from radiomap.registry import Registry

@@ -129,7 +129,7 @@ def _fourier_figure(images: dict, shape: tuple[int, int], step: float, nmse: dic
 
 
 def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = True,
-        config: ChatelierConfig | None = None) -> Report:
+        config: ChatelierConfig | None = None, overwrite: bool = False) -> Report:
     """Run the reproduction and write its report into ``out_dir``; ``config`` overrides the sizes.
 
     ``config.torch_threads`` (CPU only) is applied for the run and restored afterwards.
@@ -139,12 +139,12 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
     if cfg.torch_threads and resolve_device(cfg.device).type == "cpu":
         torch.set_num_threads(cfg.torch_threads)
     try:
-        return _run(Path(out_dir), cfg, full=full, seed=seed, progress=progress)
+        return _run(Path(out_dir), cfg, full=full, seed=seed, progress=progress, overwrite=overwrite)
     finally:
         torch.set_num_threads(threads)
 
 
-def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress: bool) -> Report:
+def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress: bool, overwrite: bool) -> Report:
     dev = resolve_device(cfg.device)
     scene = _scene(cfg)
     lam = scene.ofdm.wavelength
@@ -164,7 +164,7 @@ def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress
                 "bandwidth_hz": scene.ofdm.bandwidth_hz, "wavefront": "spherical", "train_snr": "noiseless",
                 "split": "independent uniform drops (train / test)"}
     report = Report("Chatelier et al. (seeds 001 + 003): model-based neural map, sub-wavelength localization",
-                    out_dir, settings)
+                    out_dir, settings, overwrite=overwrite)
 
     # -- the model-based map (inside the neuralmap localizer) and the MLP baselines ---------------
     loc = LOCALIZERS.get("neuralmap")(n_regions=cfg.n_regions, atoms_per_region=cfg.atoms_per_region,

@@ -40,6 +40,8 @@ PUBLISHED_TABLE_II = [
     {"method": "hmm", "test1 mean": 0.80, "test2 mean": 0.95},
 ]
 TESTS = ("test1", "test2")
+FINGERPRINT_METHODS = ("knn", "wknn", "svm", "dnn")
+"""Methods that take ``inputs`` (the seed 000 feature vector by default)."""
 
 
 def build_methods(methods=None, seed: int = 0, inputs: str = "seed000") -> dict:
@@ -52,13 +54,14 @@ def build_methods(methods=None, seed: int = 0, inputs: str = "seed000") -> dict:
     out = {}
     for name in methods or DEFAULT_METHODS:
         params = dict(DEMO_PARAMS.get(name, {}))
-        if name in ("knn", "wknn", "svm", "dnn"):
+        if name in FINGERPRINT_METHODS:
             params.update(seed=seed, inputs=inputs)
         out[name] = get_localizer(name, **params)
     return out
 
 
-def run(out_dir: str | Path, *, seed: int = 0, progress: bool = True, methods=None, full: bool = False) -> Report:
+def run(out_dir: str | Path, *, seed: int = 0, progress: bool = True, methods=None, full: bool = False,
+        overwrite: bool = False) -> Report:
     """Simulate, fit, localize, evaluate and write the report into ``out_dir``; returns the Report.
 
     ``methods``: registry names (default ``DEFAULT_METHODS``). ``full`` is accepted for the
@@ -82,7 +85,7 @@ def run(out_dir: str | Path, *, seed: int = 0, progress: bool = True, methods=No
         "split": "train = training walk; tests = independent random walks (trajectory-held-out)",
         "features": "seed000 = [power (dB), MUSIC cone angle (rad), frequency selectivity] per AP",
     }
-    report = Report("radiomap demo: seed 000 localization on xing-indoor", out_dir, settings)
+    report = Report("radiomap demo: seed 000 localization on xing-indoor", out_dir, settings, overwrite=overwrite)
     report.add_text(
         "Measured on this machine; the `published:` columns are seed 000's Table II (their own ray tracer "
         "and room), shown for reference only. Fingerprinting methods use the seed 000 feature vector; "

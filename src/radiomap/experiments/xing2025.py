@@ -160,7 +160,8 @@ def _spread_rows(per_seed: list[dict], key: str, col: str) -> list[dict]:
     return rows
 
 
-def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: bool = True) -> Report:
+def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: bool = True,
+        overwrite: bool = False) -> Report:
     """Run the reproduction and write ``report.md`` / ``report.json`` / PNGs into ``out_dir``."""
     from radiomap.eval.plots import error_cdf, predictions_over_floorplan
 
@@ -177,7 +178,8 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
         "features": "power (dB), MUSIC cone angle (rad), log10 frequency selectivity, per AP",
         "supervised": SUPERVISED,
     }
-    rep = Report("Seed 000 reproduction: unsupervised radio map by HMM trajectory recovery", out_dir, settings)
+    rep = Report("Seed 000 reproduction: unsupervised radio map by HMM trajectory recovery", out_dir, settings,
+                 overwrite=overwrite)
     rep.add_table("Table I: trajectory error on the training walk (m)", main["table1"],
                   caption="Mean 2-D error of the recovered 167 m training walk, overall and per region. "
                           "gma / hmm: the MAP walk of the alternating optimisation (the seed's estimate); "

@@ -133,7 +133,8 @@ def with_velocity(scene, paths, params: bs.BeamParams, velocity: np.ndarray) -> 
 # ---------------------------------------------------------------------------------------------
 # run
 # ---------------------------------------------------------------------------------------------
-def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = True) -> Report:
+def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = True,
+        overwrite: bool = False) -> Report:
     """Reproduce seed 002's tables on ``zhao-tbf``; returns the written :class:`Report`."""
     st = FULL_SETTINGS if full else CPU_SETTINGS
     if st.threads:
@@ -286,7 +287,7 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
         "budget_reg_s": st.budget_reg_s, "budget_tdc_s": st.budget_tdc_s,
         "error": "3-D Euclidean (m)", "split": "grid training points vs independent random test points",
     }
-    rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings)
+    rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings, overwrite=overwrite)
     rep.add_text(_scaling_note(st, len(train_pos)))
     summary = [{"method": k, **error_summary(v), **fit_info.get(k, {})} for k, v in errors.items()]
     rep.add_table("localization", summary, caption="3-D error on the test points at the training SNR")
