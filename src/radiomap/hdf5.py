@@ -10,8 +10,10 @@ import h5py
 from radiomap.errors import DataError
 
 
-def open_validated(path: str | os.PathLike, schema: str, version: int, kind: str) -> h5py.File:
+def open_validated(path: str | os.PathLike, schema: str, version: int | tuple[int, ...], kind: str) -> h5py.File:
     """Open ``path`` read-only after checking it is an HDF5 file of ``schema`` at ``version``.
+
+    ``version`` may be a tuple of the versions this radiomap reads (e.g. ``(1, 2)``).
 
     ``kind`` names the file type in error messages (e.g. "CSI dataset"). Every failure is a
     one-line ``DataError``: missing file, truncated or non-HDF5 file, wrong schema, unknown version.
@@ -27,7 +29,9 @@ def open_validated(path: str | os.PathLike, schema: str, version: int, kind: str
         f.close()
         raise DataError(f"{path}: not a radiomap {kind} (attribute 'schema' missing or wrong)")
     found = int(f.attrs.get("schema_version", -1))
-    if found != version:
+    versions = (version,) if isinstance(version, int) else tuple(version)
+    if found not in versions:
         f.close()
-        raise DataError(f"{path}: unknown schema version {found}; this radiomap reads {kind} version {version}")
+        known = " or ".join(str(v) for v in versions)
+        raise DataError(f"{path}: unknown schema version {found}; this radiomap reads {kind} version {known}")
     return f

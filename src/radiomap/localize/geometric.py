@@ -35,6 +35,7 @@ class _GeometryLocalizer(Localizer):
 
     def _fit(self, train: CSIDataset) -> None:
         scene = train.scene
+        scene.require_geometry(self.name)
         self.ap_positions_ = scene.ap_positions.copy()
         self.orientations_ = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)
         self.bounds_ = np.array(scene.bounds, dtype=np.float64)

@@ -94,6 +94,7 @@ class ChannelCharting(Localizer):
             raise ParameterError(f"{self.name}: need epochs >= 1, lr > 0, t_far > t_close; got {self.epochs}, "
                                  f"{self.lr}, {self.t_close}, {self.t_far}")
         scene = train.scene
+        scene.require_geometry(f"{self.name} (bilateration and LOS-box losses)")
         if train.timestamps is None:
             raise DataError(f"{self.name}: the training set needs timestamps for the triplet loss")
         from radiomap.localize.hmm.model import hmm_features

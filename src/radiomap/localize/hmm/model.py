@@ -194,6 +194,7 @@ class HMMRadioMap(Localizer):
     def _fit(self, train) -> None:
         self._check_params()
         scene = train.scene
+        scene.require_geometry(f"{self.name} (radio map over AP distances and angles)")
         dt = self._slot(train)
         z = hmm_features(train, self.delay)
         base = self._base_model(scene, dt)
