@@ -103,8 +103,8 @@ def read_dichasus_capture(path: Path, *, spec: Path | None = None, offsets: Path
         pos.append(parse_tensor(feature(ex, "pos-tachy", "bytes", where)[0]).astype(np.float64).reshape(3))
         tv = feature(ex, "time", None, where)
         t.append(float(tv[0]) if not isinstance(tv, list) else float(parse_tensor(tv[0])))
-    stack = np.stack(csi)                                                   # [N, M, K, 2] float32
-    h = np.fft.fftshift(stack[..., 0] + 1j * stack[..., 1], axes=2)        # [N, M, K] complex
+    stack = np.ascontiguousarray(np.stack(csi), dtype=np.float32)          # [N, M, K, 2]
+    h = np.fft.fftshift(stack.view(np.complex64)[..., 0], axes=2)          # [N, M, K] complex64, one copy
     n_ch, k = h.shape[1], h.shape[2]
     notes = []
     if off_path is not None:
@@ -114,7 +114,7 @@ def read_dichasus_capture(path: Path, *, spec: Path | None = None, offsets: Path
             raise DataError(f"{off_path.name}: 'sto'/'cpo' have {sto.shape}/{cpo.shape} entries; "
                             f"CSI has {n_ch} channels")
         kk = np.arange(k)
-        h = h * np.exp(1j * (sto[:, None] * 2 * np.pi * kk[None, :] / k + cpo[:, None]))
+        h *= np.exp(1j * (sto[:, None] * 2 * np.pi * kk[None, :] / k + cpo[:, None])).astype(np.complex64)
     else:
         notes.append(f"{path.name}: no reftx-offsets-*.json found: CSI left uncalibrated (pass --offsets)")
     orders = [g[0] for g in geometry]

@@ -98,8 +98,8 @@ def read_nexmon(raw: bytes, chip: str | None = None, name: str = "pcap") -> Nexm
     keep = nbytes >= 4 * n_fft
     idx = idx[keep]
     start = off[idx] + 42
-    hdr = data[start[:, None] + np.arange(18)]                             # [P, 18]
-    csi_bytes = data[(start + 18)[:, None] + np.arange(4 * n_fft)]         # [P, 4 n_fft]
+    hdr = _rows(data, start, 18)                                           # [P, 18]
+    csi_bytes = _rows(data, start + 18, 4 * n_fft)                         # [P, 4 n_fft]
     u16 = hdr.view("<u2")                                                  # [P, 9]
     old = hdr[:, :4].copy().view("<u4")[:, 0] == 0x11111111
     if not ((u16[:, 0] == 0x1111) | old).all():
@@ -164,6 +164,17 @@ def chanspec_carrier_hz(chanspec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mhz = np.where(band5, 5000 + 5 * ch, np.where(ch == 14, 2484, 2407 + 5 * ch))
     bw = np.select([(cs >> 11) & 7 == v for v in (2, 3, 4, 5)], [20, 40, 80, 160], 0)
     return mhz * 1e6, bw
+
+
+def _rows(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """``data[starts[i] : starts[i] + width]`` stacked ``[P, width]``: a strided view when equally spaced."""
+    if len(starts) > 1:
+        step = np.diff(starts)
+        if (step == step[0]).all() and step[0] >= width:
+            view = np.lib.stride_tricks.as_strided(data[starts[0]:], shape=(len(starts), width),
+                                                   strides=(int(step[0]), 1), writeable=False)
+            return np.ascontiguousarray(view)
+    return data[starts[:, None] + np.arange(width)]
 
 
 def _n_fft(nbytes: np.ndarray, name: str) -> int:

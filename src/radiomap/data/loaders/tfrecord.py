@@ -212,7 +212,7 @@ def parse_tensor(data) -> np.ndarray:
     Supports numeric dtypes with ``tensor_content`` and scalars/short tensors stored in the typed
     value fields (float_val 5, double_val 6, int_val 7, int64_val 10, scomplex_val 9).
     """
-    buf = bytes(data) if not isinstance(data, bytes) else data
+    buf = data if isinstance(data, bytes | memoryview) else bytes(data)  # a view: no copy of the content
     dtype_code, shape, content = None, [], None
     typed: dict[int, list] = {}
     for num, wt, off, n in fields(buf):
