@@ -24,7 +24,7 @@ def draw_floorplan(ax: plt.Axes, scene: Scene, *, show_aps: bool = True, show_sc
     outline = np.vstack([scene.walkable, scene.walkable[:1]])
     ax.plot(outline[:, 0], outline[:, 1], ls=":", color="0.5", lw=0.8)
     if show_aps:
-        for ap in scene.aps:
+        for ap in (ap for ap in scene.aps if ap.position_known):  # measured scenes may not know them
             x, y = ap.position[:2]
             ax.plot(x, y, marker="^", ms=10, color="tab:blue", mec="k")
             n = ap.normal[:2] * 0.8
@@ -39,13 +39,15 @@ def draw_floorplan(ax: plt.Axes, scene: Scene, *, show_aps: bool = True, show_sc
     return ax
 
 
-def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.ndarray, *, title: str = "",
+def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.ndarray | None, *, title: str = "",
                              path=None, overwrite: bool = False) -> plt.Figure:
-    """Floor plan with ``positions [N, 3]`` coloured by region code ``[N]``; saved to ``path`` if given
-    (atomically, ``radiomap.atomic.save_figure``)."""
+    """Floor plan with ``positions [N, 3]`` coloured by region code ``[N]`` (None: one colour); saved to ``path``
+    if given (atomically, ``radiomap.atomic.save_figure``)."""
     fig, ax = plt.subplots(figsize=(9, 9 * _aspect(scene) + 0.8))
     draw_floorplan(ax, scene, show_scatterers=True)
-    for code, name in enumerate(REGION_NAMES):
+    if regions is None:  # e.g. a measured scene without AP positions: one colour
+        ax.scatter(positions[:, 0], positions[:, 1], s=6, color="tab:blue", label=f"samples ({len(positions)})")
+    for code, name in enumerate(REGION_NAMES if regions is not None else ()):
         m = regions == code
         if m.any():
             ax.scatter(positions[m, 0], positions[m, 1], s=6, color=REGION_COLORS[code],

@@ -38,7 +38,7 @@ def test_round_trip_is_bit_exact(small, tmp_path):
 def test_readable_with_plain_h5py(small, tmp_path):
     path = small.save(tmp_path / "d.h5")
     with h5py.File(path, "r") as f:
-        assert f.attrs["schema_version"] == 1
+        assert f.attrs["schema_version"] == 2  # schema v2 (measured-data fields); v1 files still read
         assert f["csi"].dtype == np.complex64 and f["csi"].shape == small.csi.shape
         assert f["positions"].shape == (40, 3)
 

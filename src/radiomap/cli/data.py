@@ -121,7 +121,8 @@ def info(path: Annotated[Path, typer.Argument(help="dataset (.h5)")]) -> None:
     table = Table("field", "value")
     table.add_row("samples", str(ds.n_samples))
     table.add_row("csi", "none" if ds.csi is None else f"{ds.csi.dtype} {list(ds.csi.shape)}")
-    for name in ("positions", "timestamps", "los", "velocity", "trajectory_id", "point_id"):
+    for name in ("positions", "timestamps", "los", "velocity", "trajectory_id", "point_id",
+                 "tx_id", "ap_mask", "rssi", "carrier_hz", "source_file", "packet_index"):
         v = getattr(ds, name)
         table.add_row(name, "—" if v is None else f"{v.dtype} {list(v.shape)}")
     for k, v in ds.features.items():
@@ -159,7 +160,11 @@ def plot(
         if ds.positions is None:
             raise ParameterError(f"{path} has no positions to plot")
         scene, pos = ds.scene, ds.positions
-        regions = ds.regions if ds.los is not None else scene.region_labels(pos)
+        if ds.los is None and not scene.has_ap_positions:
+            console.print("note: AP positions unknown (measured scene): APs and LOS regions not drawn")
+            regions = None
+        else:
+            regions = ds.regions if ds.los is not None else scene.region_labels(pos)
         title = f"{scene.name}: {path.name} ({ds.n_samples} samples)"
     else:
         scene = get_scene(str(path))

@@ -14,7 +14,8 @@ import numpy as np
 
 from radiomap import __version__
 from radiomap.atomic import atomic_file
-from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
+from radiomap.data.fields import V2_NAMES, check_v2_fields
+from radiomap.data.schema import OPTIONAL_FIELDS, READABLE_VERSIONS, SCHEMA_NAME, SCHEMA_VERSION, UTF8
 from radiomap.errors import DataError, SceneError
 from radiomap.hdf5 import (
     H5_ERRORS,
@@ -48,12 +49,21 @@ class CSIDataset:
     paths : dict of ground-truth ``Paths`` arrays with first axis N, or None
     meta : JSON-serialisable dict; ``meta["scene"]`` holds ``Scene.to_dict()``
 
+    Measured data (schema version 2), all optional:
+
+    tx_id : [N] int, transmitter of each packet (index into ``meta["transmitters"]``)
+    ap_mask : [N, B] bool, which APs heard the sample
+    rssi : [N, B] float (dBm or dB, as reported; NaN only where ``ap_mask`` is False)
+    carrier_hz : [N] float (Hz), per-sample carrier where it varies
+    source_file : [N] str, capture file of each sample; packet_index : [N] int, packet within it
+
     Every array is validated on construction: shapes agree on N, no NaN/Inf, right dtypes.
     """
 
     def __init__(self, csi: np.ndarray | None, *, positions=None, timestamps=None, los=None, velocity=None,
                  trajectory_id=None, point_id=None, features: dict | None = None, paths: dict | None = None,
-                 meta: dict | None = None):
+                 meta: dict | None = None, tx_id=None, ap_mask=None, rssi=None, carrier_hz=None,
+                 source_file=None, packet_index=None):
         self.meta: dict[str, Any] = dict(meta or {})
         self.features = {k: np.asarray(v) for k, v in (features or {}).items()}
         self.paths = {k: np.asarray(v) for k, v in (paths or {}).items()}
@@ -81,6 +91,12 @@ class CSIDataset:
             if name not in ("ap_positions", "element_positions") and arr.shape[:1] != (n,):
                 raise DataError(f"paths field {name!r}: expected first dimension N={n}, got shape {arr.shape}")
         self._n = n
+        # schema version 2 fields (measured data)
+        v2 = {"tx_id": tx_id, "ap_mask": ap_mask, "rssi": rssi, "carrier_hz": carrier_hz,
+              "source_file": source_file, "packet_index": packet_index}
+        n_aps = self.csi.shape[1] if self.csi is not None else None
+        for name, value in check_v2_fields(v2, n, n_aps).items():
+            setattr(self, name, value)
         if self.csi is not None and "scene" in self.meta:
             self._check_against_scene()
 
@@ -143,7 +159,8 @@ class CSIDataset:
     # -- derived datasets ---------------------------------------------------------------------
     def _fields(self) -> dict[str, Any]:
         return {"positions": self.positions, "timestamps": self.timestamps, "los": self.los,
-                "velocity": self.velocity, "trajectory_id": self.trajectory_id, "point_id": self.point_id}
+                "velocity": self.velocity, "trajectory_id": self.trajectory_id, "point_id": self.point_id,
+                **{name: getattr(self, name) for name in V2_NAMES}}
 
     def subset(self, idx: np.ndarray) -> CSIDataset:
         """Samples ``idx`` (int indices or bool mask [N]); metadata is shared."""
@@ -178,7 +195,7 @@ class CSIDataset:
                 for name, (_, _, dtype) in OPTIONAL_FIELDS.items():
                     v = getattr(self, name)
                     if v is not None:
-                        write_array(f, name, v.astype(dtype))
+                        write_array(f, name, np.char.encode(v, UTF8) if dtype == UTF8 else v.astype(dtype))
                 if self.los is not None:
                     write_array(f, "los", self.los)
                 for group, arrays in (("features", self.features), ("paths", self.paths)):
@@ -192,7 +209,7 @@ class CSIDataset:
     def load(path: str | os.PathLike) -> CSIDataset:
         """Read and validate an HDF5 dataset; bad files raise ``DataError`` naming the problem."""
         path = Path(path)
-        with open_validated(path, SCHEMA_NAME, SCHEMA_VERSION, "CSI dataset") as f:
+        with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
             try:
                 meta = read_json_attr(f, "meta", path, default={})
                 kw = {name: read_array(f, name, path) for name in (*OPTIONAL_FIELDS, "los") if name in f}

@@ -36,6 +36,7 @@ class _GeometryLocalizer(Localizer):
 
     def _fit(self, train: CSIDataset) -> None:
         scene = train.scene
+        scene.require_geometry(self.name)
         require_aps(scene, self.name, min_aps=2, min_antennas=self.min_antennas)
         self.ap_positions_ = scene.ap_positions.copy()
         self.orientations_ = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)

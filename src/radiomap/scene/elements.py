@@ -73,7 +73,8 @@ class AccessPoint:
     """An AP (or base station) with its antenna array.
 
     ``position`` (x, y, z) metres, the array centre; ``orientation`` radians, angle of the array
-    normal with the global x axis in the horizontal plane.
+    normal with the global x axis in the horizontal plane. In a measured scene the position may be
+    unknown: it is then ``(nan, nan, nan)`` (``position_known`` is False; ``to_dict`` writes None).
     """
 
     name: str
@@ -84,6 +85,11 @@ class AccessPoint:
     @property
     def n_antennas(self) -> int:
         return self.array.n_elements
+
+    @property
+    def position_known(self) -> bool:
+        """False for an AP of a measured scene whose position was not given."""
+        return bool(np.isfinite(self.position).all())
 
     @property
     def axis(self) -> np.ndarray:
@@ -122,12 +128,13 @@ class AccessPoint:
         return np.exp(1j * phase) / np.sqrt(self.n_antennas)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "position": list(self.position), "orientation": self.orientation,
-                "array": self.array.to_dict()}
+        return {"name": self.name, "position": list(self.position) if self.position_known else None,
+                "orientation": self.orientation, "array": self.array.to_dict()}
 
     @staticmethod
     def from_dict(d: dict) -> AccessPoint:
-        pos = tuple(float(v) for v in d["position"])
+        raw = d["position"]
+        pos = (np.nan, np.nan, np.nan) if raw is None else tuple(float(v) for v in raw)
         if len(pos) != 3:
             raise SceneError(f"AP {d.get('name')!r}: position needs 3 coordinates, got {len(pos)}")
         return AccessPoint(name=str(d["name"]), position=pos, array=array_from_dict(d["array"]),

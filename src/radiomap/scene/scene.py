@@ -41,6 +41,9 @@ class Scene:
     user_heights : heights (m) at which users move, one per floor
     walks : named piecewise-linear walks (e.g. the seed's training walk)
     tx_power_dbm : transmit power (dBm), recorded in metadata
+    measured : True for the scene of imported measurements: AP positions may be unknown (NaN),
+        walls are usually absent and ``walkable`` is the padded bounding box of the measured
+        positions (see ``radiomap.scene.measured``); ``require_geometry`` guards what needs more
     """
 
     name: str
@@ -57,6 +60,7 @@ class Scene:
     walks: dict[str, Walk] = field(default_factory=dict)
     tx_power_dbm: float = 0.0
     description: str = ""
+    measured: bool = False
 
     def __post_init__(self) -> None:
         if not self.aps:
@@ -113,6 +117,22 @@ class Scene:
         """Walkable-area bounding box ``(x_min, x_max, y_min, y_max)`` (m)."""
         w = self.walkable
         return float(w[:, 0].min()), float(w[:, 0].max()), float(w[:, 1].min()), float(w[:, 1].max())
+
+    @property
+    def has_ap_positions(self) -> bool:
+        """Whether every AP position is known (False for measured scenes imported without them)."""
+        return all(ap.position_known for ap in self.aps)
+
+    def require_geometry(self, what: str) -> None:
+        """Raise a one-line ``SceneError`` when ``what`` needs AP positions this scene does not have.
+
+        Example: ``scene.require_geometry("WCL")`` before a weighted centroid of AP positions.
+        """
+        missing = [ap.name for ap in self.aps if not ap.position_known]
+        if missing:
+            names = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
+            raise SceneError(f"{what} needs AP positions, but scene {self.name!r} (measured) does not know them "
+                             f"for {names}; pass them at import (radiomap import ... --aps FILE)")
 
     # -- geometry queries --------------------------------------------------------------------
     def los(self, positions: np.ndarray) -> np.ndarray:
@@ -192,7 +212,7 @@ class Scene:
             "user_heights": list(self.user_heights),
             "walks": {k: {"waypoints": [list(p) for p in w.waypoints], "speeds": list(w.speeds),
                           "height": w.height, "description": w.description} for k, w in self.walks.items()},
-        }
+        } | ({"measured": True} if self.measured else {})
 
     @staticmethod
     def from_dict(d: dict) -> Scene:
@@ -219,6 +239,7 @@ class Scene:
                 walks={k: Walk(waypoints=tuple(tuple(p) for p in w["waypoints"]), speeds=tuple(w["speeds"]),
                                height=float(w.get("height", 1.5)), description=str(w.get("description", "")))
                        for k, w in d.get("walks", {}).items()},
+                measured=bool(d.get("measured", False)),
             )
         except KeyError as exc:
             raise SceneError(f"scene description is missing field {exc.args[0]!r}") from exc

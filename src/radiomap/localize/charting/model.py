@@ -110,6 +110,7 @@ class ChannelCharting(Localizer):
         if self.t_far <= self.t_close:
             raise ParameterError(f"{self.name}: t_far={self.t_far} must exceed t_close={self.t_close}")
         scene = train.scene
+        scene.require_geometry(f"{self.name} (bilateration and LOS-box losses)")
         if train.timestamps is None:
             raise DataError(f"{self.name}: the training set needs timestamps for the triplet loss")
         from radiomap.localize.hmm.model import hmm_features

@@ -208,6 +208,7 @@ class HMMRadioMap(Localizer):
     # -- Localizer hooks ------------------------------------------------------------------------
     def _fit(self, train) -> None:
         scene = train.scene
+        scene.require_geometry(f"{self.name} (radio map over AP distances and angles)")
         require_aps(scene, self.name, min_aps=2, min_antennas=2)
         dt = self._slot(train)
         z = hmm_features(train, self.delay)
