@@ -65,6 +65,10 @@ CASES = {
     "flipped byte in the tensors": (["localize", "model_flipped", "test.h5", "-o", "p.h5"], "checksum"),
     "not a model folder": (["localize", "results", "test.h5", "-o", "p.h5"], "not a saved localizer"),
     "predictions expected": (["evaluate", "train.h5"], "not a radiomap predictions file"),
+    "import a missing capture": (["import", "intel5300", "absent.dat", "-o", "x.h5"], "absent.dat"),
+    "import a text file as records": (["import", "dichasus", "notes.txt", "-o", "x.h5"], "notes.txt"),
+    "import over its input": (["import", "intel5300", "notes.txt", "-o", "notes.txt"], "input of this command"),
+    "unknown capture format": (["import", "magic", "notes.txt", "-o", "x.h5"], "magic"),
     # hardware a method cannot use
     "aoa on one antenna": (["fit", "aoa", "one_antenna.h5", "-o", "m"], "antennas per AP"),
     "hmm on one antenna": (["fit", "hmm", "one_antenna.h5", "-o", "m"], "antennas per AP"),
