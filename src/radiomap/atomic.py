@@ -33,6 +33,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from radiomap.errors import OutputError
+from radiomap.hdf5 import SEAL_TAG
 
 TMP_TAG = ".radiomap-tmp-"
 """Infix of every temporary name: ``.<name>.radiomap-tmp-<host>-<pid>-<hex>``."""
@@ -77,7 +78,7 @@ def _is_radiomap_file(path: Path) -> bool:
         return False
     if head.startswith(_PNG_SIGNATURE):
         return b"tEXtSoftware\x00radiomap" in head
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+    if head.startswith((b"\x89HDF\r\n\x1a\n", SEAL_TAG)):
         import h5py
 
         try:

@@ -2,10 +2,15 @@
 
 Writing (:func:`create_file`, :func:`write_array`, :func:`write_json_attr`):
 
-- the file uses the HDF5 1.8+ format (``libver=("v108", ...)``): superblock, object headers and
-  group indices carry checksums, so damaged structure fails to open instead of reading garbage;
+- the whole file is sealed: its first 512 bytes (an HDF5 user block, which HDF5 itself ignores)
+  hold the SHA-256 of everything after them, checked before HDF5 parses a byte of the file, so a
+  damaged file is refused even where the HDF5 library would misread it or never return;
+
+- the file uses the HDF5 1.10+ format (``libver=("v110", ...)``): superblock, object headers, group
+  and chunk indices carry checksums, so damaged structure fails to open instead of reading garbage;
 - every array is chunked with the ``fletcher32`` filter: a flipped byte in stored data fails the
-  read of its chunk;
+  read of its chunk; float and complex arrays have a NaN fill value, so a chunk that went missing
+  reads as NaN and fails validation instead of reading as zeros;
 - JSON attributes are stored as fixed-length strings (object header, checksummed) together with a
   SHA-256 of their text (``<name>_sha256``), checked on read.
 
@@ -19,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +35,14 @@ import numpy as np
 from radiomap.errors import DataError
 from radiomap.jsonable import dumps
 
-LIBVER = ("v108", "latest")
-"""Lowest and highest HDF5 format versions used for writing (1.8 format: checksummed metadata)."""
+USERBLOCK = 512
+"""Bytes of the HDF5 user block that holds the seal."""
+SEAL_TAG = b"radiomap-sha256:"
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+LIBVER = ("v110", "latest")
+"""Lowest and highest HDF5 format versions used for writing: the 1.10 format checksums the superblock,
+object headers, group indices and the chunk index (a damaged index would otherwise make a chunk
+read as "never written")."""
 H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError)
 """What h5py raises on damaged files (bad heap, bad signature, checksum failure, wrong types)."""
 
@@ -45,6 +58,7 @@ def open_validated(path: str | os.PathLike, schema: str, versions: int | tuple[i
     versions = (versions,) if isinstance(versions, int) else tuple(versions)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    _check_seal(path)
     try:
         f = h5py.File(path, "r")
     except H5_ERRORS as exc:
@@ -65,9 +79,35 @@ def open_validated(path: str | os.PathLike, schema: str, versions: int | tuple[i
     return f
 
 
-def create_file(path: str | os.PathLike) -> h5py.File:
-    """A new HDF5 file for writing, in the checksummed 1.8+ format."""
-    return h5py.File(path, "w", libver=LIBVER)
+@contextmanager
+def create_file(path: str | os.PathLike) -> Iterator[h5py.File]:
+    """A new HDF5 file for writing (checksummed 1.10+ format), sealed with its SHA-256 when closed."""
+    with h5py.File(path, "w", libver=LIBVER, userblock_size=USERBLOCK) as f:
+        yield f
+    digest = _digest(Path(path))
+    with open(path, "r+b") as f:
+        f.write(SEAL_TAG + digest.encode())
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        f.seek(USERBLOCK)
+        while block := f.read(1 << 24):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_seal(path: Path) -> None:
+    """Refuse a sealed file whose content no longer matches its seal (unsealed files pass)."""
+    with path.open("rb") as f:
+        head = f.read(len(SEAL_TAG) + 64)
+        f.seek(USERBLOCK)
+        sealed_hdf5 = f.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE
+    if head.startswith(_HDF5_SIGNATURE) or not sealed_hdf5:
+        return  # no user block (radiomap < 0.2, another program) or not HDF5 at all: HDF5's own checks apply
+    if not head.startswith(SEAL_TAG) or head[len(SEAL_TAG):].decode("ascii", "replace") != _digest(path):
+        raise DataError(f"{path}: the file is damaged or was modified after radiomap wrote it (checksum mismatch)")
 
 
 def write_array(group: h5py.Group, name: str, data: Any, *, compression: str | None = None) -> h5py.Dataset:
@@ -75,8 +115,10 @@ def write_array(group: h5py.Group, name: str, data: Any, *, compression: str | N
     arr = np.asarray(data)
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    fill = np.array(complex(np.nan, np.nan) if arr.dtype.kind == "c" else np.nan, dtype=arr.dtype) \
+        if arr.dtype.kind in "fc" else None
     return group.create_dataset(name, data=arr, fletcher32=arr.size > 0, compression=compression,
-                                chunks=True if arr.size > 0 else None)
+                                chunks=True if arr.size > 0 else None, fillvalue=fill if arr.size > 0 else None)
 
 
 def write_json_attr(obj: h5py.File | h5py.Group, name: str, value: Any) -> None:

@@ -1,65 +1,78 @@
-"""One small registry mechanism for scenes, localizers and experiments.
+"""The one registry mechanism: localizers, features, experiments, import formats.
+
+Each registry is created with its complete table ``{name: "package.module:attr"}``, written once,
+where the kind is defined (e.g. ``radiomap/localize/__init__.py``). Modules are imported on first
+lookup, so listing names is free. A class finds its own registry name with :meth:`Registry.name_of`
+(the table is the only place a name is written).
 
 Example
 -------
->>> LOCALIZERS = Registry("localizer")
->>> @LOCALIZERS.register("knn")
-... class KNN: ...
->>> LOCALIZERS.get("knn") is KNN
-True
+>>> REG = Registry("thing", {"json": "json:JSONDecoder"})
+>>> REG.names()
+['json']
+>>> REG.get("json").__name__
+'JSONDecoder'
+>>> REG.name_of(REG.get("json"))
+'json'
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from radiomap.errors import RadiomapError
 
 
 class Registry:
-    """Name -> object map. Entries are objects or lazy ``"module:attr"`` strings.
+    """Name -> lazily imported object.
 
-    Looking up an unknown name raises an error that lists the known ones.
+    Input
+    -----
+    kind : what the entries are (used in messages: "unknown localizer 'x'; known: ...")
+    table : {name: "package.module:attr"}; more entries can be added with :meth:`register`
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, table: Mapping[str, str] | None = None):
         self.kind = kind
-        self._entries: dict[str, Any] = {}
+        self._targets: dict[str, str] = {}
+        self._loaded: dict[str, Any] = {}
+        for name, target in (table or {}).items():
+            self.register(name, target)
 
-    def register(self, name: str, obj: Any = None) -> Callable[[Any], Any] | Any:
-        """Register ``obj`` under ``name``; without ``obj`` acts as a decorator."""
-        if obj is not None:
-            self._entries[name] = obj
-            return obj
-
-        def decorator(o: Any) -> Any:
-            self._entries[name] = o
-            return o
-
-        return decorator
-
-    def register_lazy(self, name: str, target: str) -> None:
-        """Register ``"package.module:attr"``, imported on first lookup."""
-        self._entries[name] = target
+    def register(self, name: str, target: str) -> None:
+        """Add ``name`` -> ``"package.module:attr"`` (e.g. a plug-in method of the user's own)."""
+        if ":" not in target:
+            raise RadiomapError(f"{self.kind} {name!r}: target {target!r} is not 'package.module:attr'")
+        if name in self._targets and self._targets[name] != target:
+            raise RadiomapError(f"{self.kind} {name!r} is already registered as {self._targets[name]}")
+        self._targets[name] = target
 
     def get(self, name: str) -> Any:
-        if name not in self._entries:
-            known = ", ".join(sorted(self._entries)) or "none"
+        """The object registered as ``name`` (imported on first use)."""
+        if name not in self._targets:
+            known = ", ".join(self.names()) or "none"
             raise RadiomapError(f"unknown {self.kind} {name!r}; known: {known}")
-        entry = self._entries[name]
-        if isinstance(entry, str) and ":" in entry:
-            module, attr = entry.split(":")
-            entry = getattr(importlib.import_module(module), attr)
-            self._entries[name] = entry
-        return entry
+        if name not in self._loaded:
+            module, attr = self._targets[name].split(":")
+            self._loaded[name] = getattr(importlib.import_module(module), attr)
+        return self._loaded[name]
+
+    def name_of(self, obj: Any) -> str | None:
+        """The name under which ``obj`` (a class or function) is registered, without importing anything."""
+        key = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__qualname__', '')}"
+        for name, target in self._targets.items():
+            if target == key:
+                return name
+        return None
 
     def names(self) -> list[str]:
-        return sorted(self._entries)
+        """Registered names, sorted."""
+        return sorted(self._targets)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._entries
+        return name in self._targets
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -76,7 +76,7 @@ def test_chart_is_label_free_in_world_coordinates_and_beats_centroid(tmp_path, d
     err = np.linalg.norm(loc.predict(test)[:, :2] - test.positions[:, :2], axis=1).mean()
     centroid = np.linalg.norm(test.positions[:, :2] - train.positions[:, :2].mean(0), axis=1).mean()
     assert err < 0.8 * centroid
-    assert loc.loss_history_[-1] < loc.loss_history_[0]
+    assert loc.fit_info_.objective[-1] < loc.fit_info_.objective[0]
     loc.save(tmp_path / "c")
     back = Localizer.load(tmp_path / "c")
     np.testing.assert_allclose(back.predict(test), loc.predict(test))

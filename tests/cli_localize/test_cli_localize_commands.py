@@ -62,7 +62,7 @@ def test_fit_with_cv_and_params(xing_files, tmp_path):
     r = invoke("fit", "svm", xing_files / "train.h5", "-o", tmp_path / "svm", "--cv", "-p", "C_grid=[1, 10]")
     assert r.exit_code == 0, r.output
     meta = json.loads((tmp_path / "svm" / "localizer.json").read_text())
-    assert meta["params"]["cv"] is True and meta["state"]["C"] in (1, 10)
+    assert meta["params"]["cv"] is True and meta["state"]["C_"] in (1, 10)
 
 
 def test_cli_errors(xing_files, tmp_path):
@@ -113,11 +113,11 @@ def test_compare_writes_one_report(xing_files, tmp_path):
     assert rows["knn"]["test mean"] < rows["centroid"]["test mean"]
     assert "cdf_test.png" in md and (tmp_path / "cmp" / "floorplan_test_knn.png").is_file()
     assert "confusion_test" in js["data"]
-    r = invoke("compare", d / "train.h5", d / "test.h5", "-m", "knn", "--inputs", "csi", "-o", tmp_path / "c2",
+    r = invoke("compare", d / "train.h5", d / "test.h5", "-m", "knn", "--inputs", "beamspace", "-o", tmp_path / "c2",
                "--no-progress")
     assert r.exit_code == 0, r.output
     js2 = json.loads((tmp_path / "c2" / "report.json").read_text())
-    assert js2["settings"]["params"]["knn"]["inputs"] == "csi"
+    assert js2["settings"]["params"]["knn"]["inputs"] == "beamspace"
     assert js2["tables"]["localization error (m)"]["rows"][0]["test mean"] != rows["knn"]["test mean"]
 
 

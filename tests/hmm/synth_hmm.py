@@ -108,7 +108,8 @@ def small_scene():
 def feature_dataset(scene, n_steps: int, seed: int, dt: float = 0.1, noise_scale: float = 1.0):
     """Features-only CSIDataset drawn from the model on ``scene`` (LOS from ``scene.los``).
 
-    Delay feature stored as the selectivity (10**value) so that ``hmm_features`` takes log10.
+    Stored as the ``seed000`` feature ``[power_1..B, angle_1..B, delay_1..B]`` with the delay as the
+    selectivity (10**value), so that ``hmm_features`` takes log10.
     """
     from radiomap.data import CSIDataset
 
@@ -131,8 +132,7 @@ def feature_dataset(scene, n_steps: int, seed: int, dt: float = 0.1, noise_scale
     angle = np.where(outlier, rng.uniform(-np.pi / 2, np.pi / 2, ld.shape),
                      ph + noise_scale * rng.normal(size=ld.shape) * np.sqrt(params.angle_var[bi, r]))
     return CSIDataset(None, positions=pos, timestamps=np.arange(n_steps) * dt, los=los,
-                      features={"power": power.astype(np.float32), "angle": angle.astype(np.float32),
-                                "delay": (10.0 ** delay).astype(np.float32)},
+                      features={"seed000": np.concatenate([power, angle, 10.0 ** delay], axis=1)},
                       meta={"scene": scene.to_dict()})
 
 

@@ -77,7 +77,7 @@ def test_localizer_fit_predict_save_load(tiny, tmp_path, name):
     if name == "wknn-tbf":  # every training fingerprint is its own nearest neighbour
         assert err < 0.01 * centroid
     else:
-        hist = loc.train_info_["history"]
+        hist = loc.fit_info_.training["regressor"]["history"]
         assert hist[-1]["train"] < 0.8 * hist[0]["train"] and err < centroid
     back = Localizer.load(loc.save(tmp_path / name))
     np.testing.assert_allclose(back.predict(ds), pred, atol=1e-4)

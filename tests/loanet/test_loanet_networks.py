@@ -10,10 +10,10 @@ from torch.nn import functional as F
 
 from radiomap.localize.loanet.cnn import CNN2DNet, CNN3DNet
 from radiomap.localize.loanet.complexity import count_flops, count_params
-from radiomap.localize.loanet.config import CPU, TrainConfig
+from radiomap.localize.loanet.config import CPU
 from radiomap.localize.loanet.detr import build_maskdetr
 from radiomap.localize.loanet.fusion_tdc import build_tdc, tdc_loss
-from radiomap.localize.loanet.training import train_model
+from radiomap.localize.training import TrainConfig, train_model
 
 torch.set_num_threads(1)
 A, G, T = 32, 6, 20  # 8 x 4 UPA beams, delay taps, Doppler bins
@@ -32,7 +32,7 @@ def _overfit(model, loss_fn, data, steps=300, lr=3e-3):
     cfg = TrainConfig(epochs=steps, batch_size=len(next(iter(data.values()))), lr=lr, l2=0.0, patience=10**6,
                       lr_patience=10**6, val_fraction=0.0)
     info = train_model(model, loss_fn, data, cfg, seed=0)
-    return info["history"][0]["train"], info["history"][-1]["train"]
+    return info.history[0]["train"], info.history[-1]["train"]
 
 
 @pytest.mark.parametrize("backbone", ["de", "ec"])
@@ -113,8 +113,8 @@ def test_training_checkpoint_resume_equals_uninterrupted(tmp_path):
     assert (tmp_path / "checkpoint.json").is_file() and (tmp_path / "model.safetensors").is_file()
     net2 = CNN2DNet(CPU.cnn)  # fresh process: weights come from the checkpoint only
     info = train_model(net2, loss_fn, data, cfg, seed=3, checkpoint_dir=tmp_path)
-    assert info["epochs_run"] == 6
-    np.testing.assert_allclose([h["val"] for h in info["history"]], [h["val"] for h in info_ref["history"]],
+    assert info.epochs_run == 6
+    np.testing.assert_allclose([h["val"] for h in info.history], [h["val"] for h in info_ref.history],
                                rtol=1e-4)
     for k, v in ref.state_dict().items():
         torch.testing.assert_close(net2.state_dict()[k], v, atol=1e-5, rtol=1e-4)
@@ -126,8 +126,8 @@ def test_early_stopping_triggers():
     cfg = TrainConfig(epochs=200, batch_size=8, lr=1e-2, patience=3, lr_patience=1, val_fraction=0.25)
     info = train_model(CNN2DNet(CPU.cnn), lambda mod, b: F.mse_loss(mod(b["x"]), b["y"]), {"x": x, "y": y},
                        cfg)
-    assert info["stopped"] == "early_stopping" and info["epochs_run"] < 200
-    assert info["epochs_run"] - 1 - info["best_epoch"] == 3
+    assert info.stopped == "early_stopping" and info.epochs_run < 200
+    assert info.epochs_run - 1 - info.best_epoch == 3
 
 
 def test_paper_preset_networks_build_and_run():

@@ -7,6 +7,7 @@ import pytest
 
 from radiomap.data import CSIDataset
 from radiomap.errors import DataError, NotFittedError, ParameterError
+from radiomap.features.beampower import beamspace_power_db
 from radiomap.jsonable import jsonable
 from radiomap.localize import LOCALIZERS, Localizer, get_localizer
 from radiomap.localize.fingerprint import (
@@ -15,7 +16,6 @@ from radiomap.localize.fingerprint import (
     WKNN,
     Centroid,
     SVMRegressor,
-    beamspace_power_db,
     fingerprint_inputs,
 )
 
@@ -70,8 +70,9 @@ def test_knn_on_training_point_returns_it(data):
 def test_knn_cv_selects_from_grid(data):
     train, _ = data
     loc = KNN(cv=True, k_grid=(1, 4, 64)).fit(train)
-    assert loc.k_ in (1, 4, 64) and set(loc.cv_scores_) == {1, 4, 64}
-    assert loc.cv_scores_[loc.k_] == min(loc.cv_scores_.values())
+    scores = loc.fit_info_.cv_scores
+    assert loc.k_ in (1, 4, 64) and set(scores) == {"1", "4", "64"} and loc.fit_info_.chosen == {"k": loc.k_}
+    assert scores[str(loc.k_)] == min(scores.values())
     assert loc.k == 8  # the constructor argument is not overwritten
 
 
@@ -93,13 +94,14 @@ def test_svm_own_kernel_equals_sklearn(data):
 def test_svm_cv_picks_C(data):
     train, _ = data
     loc = SVMRegressor(cv=True, C_grid=(0.1, 10.0)).fit(train)
-    assert loc.C_ in (0.1, 10.0) and loc.cv_scores_[loc.C_] == min(loc.cv_scores_.values())
+    scores = loc.fit_info_.cv_scores
+    assert loc.C_ in (0.1, 10.0) and scores[str(loc.C_)] == min(scores.values())
 
 
 def test_learners_beat_centroid(data):
     train, test = data
     base = _err(Centroid().fit(train), test)
-    for loc in (KNN(), WKNN(), SVMRegressor(), DNN(epochs=80), KNN(inputs="csi")):
+    for loc in (KNN(), WKNN(), SVMRegressor(), DNN(epochs=80), KNN(inputs="beamspace")):
         assert _err(loc.fit(train), test) < 0.5 * base, loc.name
 
 
@@ -119,7 +121,7 @@ def test_save_load_roundtrip_identical(name, data, tmp_path):
 
 def test_csi_input_roundtrip(data, tmp_path):
     train, test = data
-    loc = SVMRegressor(inputs="csi").fit(train)
+    loc = SVMRegressor(inputs="beamspace").fit(train)
     loc.save(tmp_path / "m")
     np.testing.assert_array_equal(Localizer.load(tmp_path / "m").predict(test), loc.predict(test))
 
@@ -130,11 +132,11 @@ def test_features_input(data):
                     meta=train.meta)
     te = CSIDataset(None, positions=test.positions, features={"fp": test.positions[:, :2] * 2.0},
                     meta=test.meta)
-    loc = KNN(k=1, inputs="features:fp").fit(tr)
+    loc = KNN(k=1, inputs="fp").fit(tr)
     assert _err(loc, te) < 0.8
     with pytest.raises(DataError, match="no feature 'other'"):
-        KNN(inputs="features:other").fit(tr)
-    with pytest.raises(DataError, match="stores none"):
+        KNN(inputs="other").fit(tr)
+    with pytest.raises(DataError, match="stores only features"):
         KNN(inputs="seed000").fit(tr)
 
 
@@ -166,7 +168,7 @@ def test_other_geometry_fails(data, tmp_path):
 
 def test_bad_parameters_and_state(data, tmp_path):
     train, test = data
-    with pytest.raises(ParameterError, match="inputs="):
+    with pytest.raises(DataError, match="no feature 'pixels'"):
         KNN(inputs="pixels").fit(train)
     with pytest.raises(ParameterError, match="k=0"):
         KNN(k=0).fit(train)
@@ -184,7 +186,7 @@ def test_bad_parameters_and_state(data, tmp_path):
         KNN(cv=True).fit(train.subset(np.arange(5)))
     with pytest.raises(DataError, match="input features"):
         loc = KNN().fit(train)
-        loc.inputs = "csi"
+        loc.inputs = "beamspace"
         loc.predict(test)
 
 

@@ -70,13 +70,14 @@ def test_neuralmap_fit_predict_save_load(tmp_path):
     loc = LOCALIZERS.get("neuralmap")(atoms_per_region=8, epochs=40, patience=40, hidden=32, n_grad=20,
                                       global_step=0.125, device="cpu")
     loc.fit(_dataset(x, h))
-    assert loc.train_result_.best_val_nmse_db < -15.0
+    assert loc.fit_info_.training["map"]["best_val_nmse_db"] < -15.0
     xq, hq = _data(np.random.default_rng(3), 20, half=0.35)
     q = _dataset(xq, hq)
-    pred = loc.predict(q)
+    pred, costs = loc.localize_with_costs(q)
+    np.testing.assert_array_equal(loc.predict(q), pred)
     err = np.linalg.norm(pred[:, :2] - xq[:, :2], axis=1)
     assert np.median(err) < LAM / 10, np.median(err) / LAM
-    assert set(loc.last_costs_) >= {"global_grid", "local_grid", "gd1", "circles", "gd2", "total"}
+    assert set(costs) >= {"global_grid", "local_grid", "gd1", "circles", "gd2", "total"}
     loc.save(tmp_path / "nm")
     again = Localizer.load(tmp_path / "nm")
     assert np.allclose(again.predict(q), pred, atol=1e-6)

@@ -69,33 +69,27 @@ def _damaged_copies(d: Path) -> None:
     inside[csi_offset + 100] ^= 0x5A  # a byte of stored CSI: the chunk checksum must catch it
     (d / "damaged_data.h5").write_bytes(inside)
     header = bytearray(data)
-    header[200] ^= 0xFF  # object-header area
+    header[512 + 200] ^= 0xFF  # HDF5 structure just after the seal (superblock, object headers)
     (d / "damaged_header.h5").write_bytes(header)
     _legacy_file(d / "test.h5", d / "legacy.h5")  # the HDF5 layout of radiomap 0.1 (no checksums)
     legacy = bytearray((d / "legacy.h5").read_bytes())
     heap = legacy.index(b"GCOL")  # the global heap holding variable-length strings
     legacy[heap + 1] ^= 0xFF
     (d / "damaged_heap.h5").write_bytes(legacy)
-    shutil.copy(d / "test.h5", d / "huge.h5")  # rewritten by plain h5py: finite but absurd CSI
-    with h5py.File(d / "huge.h5", "r+") as f:
-        csi = f["csi"][()] * np.complex64(1e30)
-        del f["csi"]
-        f.create_dataset("csi", data=csi)
-    shutil.copy(d / "test.h5", d / "k32.h5")  # K = 32 in a file whose scene says K = 64
-    with h5py.File(d / "k32.h5", "r+") as f:
-        csi = f["csi"][()][..., :32]
-        del f["csi"]
-        f.create_dataset("csi", data=csi)
+    test = CSIDataset.load(d / "test.h5")  # files in radiomap's layout written by plain h5py (no seal):
+    _legacy_file(d / "test.h5", d / "huge.h5", csi=test.csi * np.complex64(1e30))  # finite but absurd CSI
+    _legacy_file(d / "test.h5", d / "k32.h5", csi=test.csi[..., :32])  # K = 32 where its scene says K = 64
 
 
-def _legacy_file(src: Path, dst: Path) -> None:
-    """``src`` rewritten as radiomap 0.1 wrote datasets: default HDF5 format, variable-length JSON string."""
+def _legacy_file(src: Path, dst: Path, csi: np.ndarray | None = None) -> None:
+    """``src`` (optionally with other ``csi``) written as radiomap 0.1 wrote datasets, with plain h5py:
+    default HDF5 format, variable-length JSON string, no seal."""
     ds = CSIDataset.load(src)
     with h5py.File(dst, "w") as f:
         f.attrs["schema"] = "radiomap.csidataset"
         f.attrs["schema_version"] = 1
         f.attrs["meta"] = json.dumps(ds.meta)
-        f.create_dataset("csi", data=ds.csi)
+        f.create_dataset("csi", data=ds.csi if csi is None else csi)
         f.create_dataset("positions", data=ds.positions)
         f.create_dataset("los", data=ds.los)
 

@@ -1,6 +1,6 @@
 """CLI commands ``fit``, ``localize``, ``evaluate``, ``compare`` and ``demo`` (a thin shell).
 
-    radiomap fit knn train.h5 -o model/ [-p k=4 -p inputs=csi] [--cv]
+    radiomap fit knn train.h5 -o model/ [-p k=4 -p inputs=beamspace] [--cv]
     radiomap localize model/ test.h5 -o pred.h5
     radiomap evaluate pred.h5 [--truth test.h5] [-o report/]
     radiomap compare train.h5 test.h5 [more_test.h5 ...] -m knn -m wcl -o report/
@@ -29,7 +29,7 @@ console = Console(width=None if sys.stdout.isatty() else 200)  # full tables whe
 
 
 def parse_params(items: list[str] | None) -> dict:
-    """``["k=4", "inputs=csi", "hidden=[64,64]"]`` -> dict; values parsed as JSON when possible."""
+    """``["k=4", "inputs=beamspace", "hidden=[64,64]"]`` -> dict; values parsed as JSON when possible."""
     out = {}
     for item in items or []:
         if "=" not in item:
@@ -81,9 +81,8 @@ def fit(
     t0 = time.perf_counter()
     loc.fit(ds if loc.supervised else ds.without_positions())
     loc.save(output, overwrite=force)
-    extra = {k: getattr(loc, k) for k in ("k_", "C_", "weight_decay_") if hasattr(loc, k)}
-    console.print(f"fitted {method} on {ds.n_samples} samples in {time.perf_counter() - t0:.2f} s "
-                  f"{extra or ''} -> {output}")
+    chosen = f" (chosen: {loc.fit_info_.chosen})" if loc.fit_info_.chosen else ""
+    console.print(f"fitted {method} on {ds.n_samples} samples in {time.perf_counter() - t0:.2f} s{chosen} -> {output}")
 
 
 @app.command("localize")
@@ -108,7 +107,7 @@ def localize_cmd(
     Predictions(positions=pos, method=loc.name, true_positions=ds.positions, los=ds.los,
                 timestamps=ds.timestamps, dataset=str(dataset), geometry_signature=loc.geometry_signature_,
                 scene=ds.meta.get("scene", {}),
-                timing={"fit_time_s": getattr(loc, "fit_time_s_", float("nan")), "predict_time_s": dt,
+                timing={"fit_time_s": loc.fit_info_.fit_time_s, "predict_time_s": dt,
                         "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}).save(output, overwrite=force)
     console.print(f"{loc.name}: {ds.n_samples} positions in {dt:.2f} s -> {output}")
 
@@ -183,7 +182,8 @@ def compare(
     method: Annotated[list[str] | None, typer.Option("-m", "--method", help="localizer (repeatable)")] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/compare"),
     seed: Annotated[int, typer.Option(help="seed for the methods that take one")] = 0,
-    inputs: Annotated[str, typer.Option(help="fingerprint inputs: seed000 | csi | features:<name>")] = "seed000",
+    inputs: Annotated[str, typer.Option(
+        help="fingerprint input feature: seed000 | beamspace | a stored feature")] = "seed000",
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
     force: Force = False,
 ) -> None:
@@ -192,7 +192,8 @@ def compare(
     from radiomap.data import CSIDataset
     from radiomap.eval.compare import add_to_report, evaluate_methods, summary_rows
     from radiomap.eval.report import Report
-    from radiomap.experiments.demo import FINGERPRINT_METHODS, build_methods, warm_features
+    from radiomap.experiments.demo import FINGERPRINT_METHODS, build_methods
+    from radiomap.features.stage import FEATURES, materialise, parse_feature
 
     names = method or ["centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa"]
     locs = build_methods(names, seed, inputs=inputs)
@@ -204,8 +205,10 @@ def compare(
         if ds.positions is None:
             raise DataError(f"{p}: test datasets need positions to be evaluated")
         sets[p.stem if p.stem not in sets else str(p)] = ds
-    if inputs == "seed000" and set(names) & set(FINGERPRINT_METHODS):
-        warm_features([tr, *sets.values()])  # shared seed 000 features, outside the per-query timing
+    feature = parse_feature(inputs)
+    if feature[0] in FEATURES and set(names) & set(FINGERPRINT_METHODS):  # computed once, shared by the methods
+        tr = materialise(tr, [feature])
+        sets = {k: materialise(v, [feature]) for k, v in sets.items()}
     results = evaluate_methods(locs, tr, sets, progress=progress)
     rep = Report(f"comparison on {train.name}", output,
                  {"train": str(train), "tests": [str(p) for p in tests], "seed": seed, "methods": names,

@@ -179,6 +179,11 @@ class CSIDataset:
         fields = self._fields() | {"positions": None, "velocity": None}
         return CSIDataset(self.csi, **fields, features=self.features, meta=self.meta)
 
+    def with_features(self, features: dict, meta: dict | None = None) -> CSIDataset:
+        """The same samples with ``features`` (name -> [N, ...]) instead of the stored ones (and ``meta``)."""
+        return CSIDataset(self.csi, **self._fields(), features=features, paths=self.paths,
+                          meta=self.meta if meta is None else meta)
+
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike, *, compression: str | None = None, overwrite: bool = False) -> Path:
         """Write to HDF5 atomically (``radiomap.atomic``); an existing file is replaced only when it is

@@ -24,6 +24,35 @@ def _split_by_mask(ds: CSIDataset, test: np.ndarray) -> tuple[CSIDataset, CSIDat
     return ds.subset(~test), ds.subset(test)
 
 
+def kfold(n: int, n_folds: int = 10, seed: int = 0, groups: np.ndarray | None = None) -> list[np.ndarray]:
+    """Test indices of each of ``n_folds`` cross-validation folds over ``n`` samples.
+
+    Input
+    -----
+    n : samples; n_folds : folds (>= 2); seed : the shuffle
+    groups : int [N] or None; when given, every group (measurement point, walk) lies in one fold,
+        so that no fold is scored on packets of a point it was trained on
+
+    Output
+    ------
+    list of ``n_folds`` int64 arrays partitioning ``0..n-1``
+    """
+    if n_folds < 2:
+        raise ParameterError(f"n_folds={n_folds}; expected >= 2")
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        if n < n_folds:
+            raise DataError(f"{n_folds}-fold cross-validation needs >= {n_folds} training samples, got {n}")
+        return [np.sort(f) for f in np.array_split(rng.permutation(n), n_folds)]
+    groups = np.asarray(groups)
+    if groups.shape != (n,):
+        raise DataError(f"groups must have shape ({n},), got {groups.shape}")
+    ids = np.unique(groups)
+    if len(ids) < n_folds:
+        raise DataError(f"{n_folds}-fold grouped cross-validation needs >= {n_folds} groups, got {len(ids)}")
+    return [np.flatnonzero(np.isin(groups, part)) for part in np.array_split(rng.permutation(ids), n_folds)]
+
+
 def random_split(ds: CSIDataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[CSIDataset, CSIDataset]:
     """Uniformly random samples held out."""
     _check_fraction(test_fraction)

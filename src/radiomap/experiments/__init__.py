@@ -7,9 +7,10 @@ and data, runs the methods and writes a report (Markdown + JSON + PNGs) as the f
 
 from radiomap.registry import Registry
 
-EXPERIMENTS = Registry("experiment")
-EXPERIMENTS.register_lazy("xing2025", "radiomap.experiments.xing2025:run")
-EXPERIMENTS.register_lazy("chatelier2025", "radiomap.experiments.chatelier2025:run")
-EXPERIMENTS.register_lazy("zhao2026", "radiomap.experiments.zhao2026:run")
+EXPERIMENTS = Registry("experiment", {
+    "xing2025": "radiomap.experiments.xing2025:run",
+    "chatelier2025": "radiomap.experiments.chatelier2025:run",
+    "zhao2026": "radiomap.experiments.zhao2026:run",
+})
 
 __all__ = ["EXPERIMENTS"]

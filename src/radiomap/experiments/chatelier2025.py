@@ -183,10 +183,11 @@ def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress
                                                  wavelength=lam, hidden=cfg.mlp_hidden, n_layers=cfg.mlp_layers,
                                                  seed=seed),
     }
+    trained = loc.fit_info_.training["map"]
     train_rows = [{"model": "model-based (neuralmap)", "parameters": n_parameters(loc.model_),
-                   "bytes": model_bytes(loc.model_), "epochs": loc.train_result_.epochs_run,
-                   "fit time (s)": loc.fit_time_s_, "samples/s": loc.train_result_.samples_per_s,
-                   "val NMSE (dB)": loc.train_result_.best_val_nmse_db}]
+                   "bytes": model_bytes(loc.model_), "epochs": trained["epochs_run"],
+                   "fit time (s)": loc.fit_info_.fit_time_s, "samples/s": trained["samples_per_s"],
+                   "val NMSE (dB)": trained["best_val_nmse_db"]}]
     for name, model in mlps.items():
         res = train_map(model, x_train, h_train, epochs=cfg.epochs, batch_size=cfg.batch_size,
                         patience=cfg.patience, seed=seed, device=dev, progress=progress, desc=name)
@@ -216,7 +217,8 @@ def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress
     for snr, test in tests.items():
         timings = {}
         t = time.perf_counter()
-        preds = {"neuralmap": loc.predict(test)}
+        preds = {}
+        preds["neuralmap"], costs = loc.localize_with_costs(test)
         timings["neuralmap"] = time.perf_counter() - t
         for name, fp in fingerprints.items():
             t = time.perf_counter()
@@ -233,7 +235,7 @@ def _run(out_dir: Path, cfg: ChatelierConfig, *, full: bool, seed: int, progress
                              "p90 (lambda)": sl["p90"],
                              "frac < lambda/4": float(np.mean(e < lam / 4)),
                              "time/query (ms)": 1e3 * timings[name] / len(x_test)})
-        for stage, c in loc.last_costs_.items():
+        for stage, c in costs.items():
             if stage != "config":
                 cost_rows.append({"SNR (dB)": snr, "stage": stage, "f evaluations / query": c["evals_per_query"],
                                   "time (s)": c["time_s"], "time/query (ms)": 1e3 * c["time_s"] / len(x_test)})

@@ -185,7 +185,7 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
         t0 = time.perf_counter()
         preds[name] = loc.predict(test)
         pred_s = time.perf_counter() - t0
-        info = getattr(loc, "train_info_", {})
+        info = loc.fit_info_.training.get("regressor", {})
         fit_info[name] = {"fit_s": fit_s, "predict_ms_per_sample": 1e3 * pred_s / len(test_pos),
                           "epochs": info.get("epochs_run"), "stopped": info.get("stopped"),
                           "train_samples_per_s": info.get("samples_per_s")}
@@ -229,7 +229,9 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
             w_train, nu_tr, shape_d, total_power=ptot_train, snr_db=st.snr_train_db, rng=rng))
         net = LOANet(backbone="de", preset=st.preset, seed=seed, device=device, progress=progress)
         net.fit_direction(x_d_tr, pos_rep, cls_rep, max_time_s=st.budget_tdc_s)
-        tdc_info[speed] = {k: net.tdc_.train_info_[k] for k in ("epochs_run", "stopped", "samples_per_s")}
+        tdc = net.direction_classifier()
+        tdc_info[speed] = {k: net.fit_info_.training["direction"][k] for k in ("epochs_run", "stopped",
+                                                                               "samples_per_s")}
         # test: random positions and headings; coordinates estimated by DE-MaskDETR
         vel_t = random_headings(len(test_pos), v, rng)
         true_cls = heading_to_class(vel_t, n_cls)
@@ -245,10 +247,10 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
         for snr in (st.snrs_db if speed == 5.0 else (st.snr_train_db,)):
             x_d_t = bs.doppler_profile(bs.doppler_profile_from_weights(
                 w_test, nu_t, shape_d, total_power=ptot_test, snr_db=snr, rng=rng))
-            pred_cls = net.tdc_.predict(x_d_t, de_test_xyz)
+            pred_cls = tdc.predict(x_d_t, de_test_xyz)
             if snr == st.snr_train_db:
                 acc = accuracy(true_cls, pred_cls)
-                acc_true_xyz = accuracy(true_cls, net.tdc_.predict(x_d_t, test_pos))
+                acc_true_xyz = accuracy(true_cls, tdc.predict(x_d_t, test_pos))
                 acc_ceiling = accuracy(true_cls[:n_tp], matched_template_classes(x_d_t[:n_tp], templates, cls_k))
                 if speed == 5.0:
                     confusion = confusion_matrix(true_cls, pred_cls, n_cls)
@@ -273,8 +275,8 @@ def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = Tr
         mdl = methods[name].model_.cpu()
         args = (x1, m1) if isinstance(methods[name], LOANet) else (x1,)
         cplx.append({"model": name, "MFLOPs": count_flops(mdl, *args) / 1e6, "params (M)": count_params(mdl) / 1e6})
-    tdc_model = net.tdc_.model_.cpu()
-    cplx.append({"model": "fusion-tdc", "MFLOPs": count_flops(tdc_model, torch.rand(2, net.tdc_.n_doppler_),
+    tdc_model = tdc.model_.cpu()
+    cplx.append({"model": "fusion-tdc", "MFLOPs": count_flops(tdc_model, torch.rand(2, tdc.n_doppler_),
                                                               torch.rand(2, 3)) / 1e6,
                  "params (M)": count_params(tdc_model) / 1e6})
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from radiomap.errors import ParameterError
+from radiomap.errors import DataError, ParameterError
 from radiomap.features.delay import frequency_selectivity, rms_delay_spread
 from radiomap.features.music import music_angle
 from radiomap.features.power import check_csi, rss_db
+from radiomap.features.stage import Feature
+from radiomap.params import Interval, Options, Param
 
 DELAY_FEATURES = ("selectivity", "rms")
 FEATURE_ORDER = ("power", "angle", "delay")
@@ -59,3 +61,17 @@ def feature_matrix(csi: np.ndarray, scene, delay: str = "selectivity",
     """
     f = seed000_features(csi, scene, delay=delay, grid_step_deg=grid_step_deg)
     return np.concatenate([f[name] for name in FEATURE_ORDER], axis=1)
+
+
+def _seed000(ds, delay: str, grid_step_deg: float) -> np.ndarray:
+    if ds.csi is None:
+        raise DataError("feature 'seed000' needs CSI; the dataset stores only features")
+    return feature_matrix(ds.csi, ds.scene, delay=delay, grid_step_deg=grid_step_deg)
+
+
+SEED000 = Feature(_seed000, "seed 000 vector: float64 [N, 3 B] = power (dB), MUSIC cone angle (rad), delay feature "
+                  "per AP", params={"delay": Param(Options(*DELAY_FEATURES), "delay feature: frequency selectivity "
+                                                   "or RMS delay spread (s)"),
+                                    "grid_step_deg": Param(Interval(float, 0, 10, closed="right"),
+                                                           "MUSIC grid step (degrees)")},
+                  defaults={"delay": "selectivity", "grid_step_deg": 0.1})

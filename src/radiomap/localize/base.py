@@ -1,13 +1,16 @@
-"""The Localizer contract (scikit-learn style) and the registry of methods.
+"""The Localizer contract (scikit-learn style).
 
-A localizer stores its hyper-parameters in ``__init__`` (nothing computed there), learns in
-``fit(train) -> self`` (learned state in attributes ending in ``_``), and returns positions
-``[N, 3]`` (metres) from ``predict(ds)``. ``save(dir)`` / ``load(dir)`` use safetensors for
-arrays and JSON for everything else; never pickle.
+A localizer stores its hyper-parameters in ``__init__`` (nothing computed there; each one declared
+with its constraint in ``param_spec``), learns in ``fit(train) -> self`` (learned state in public
+attributes ending in ``_``, and a :class:`FitInfo` in ``fit_info_``), and returns positions
+``[N, 3]`` (metres) from ``predict(ds)``. ``save(dir)`` / ``load(dir)`` keep every learned
+attribute (``radiomap.localize.state``: safetensors for arrays, JSON for everything else; never
+pickle). ``get_params`` / ``set_params`` / ``clone`` and the ``repr`` follow scikit-learn.
 
-Subclasses implement ``_fit``, ``_predict``, ``_get_state`` and ``_set_state``; the base class
-validates inputs (supervised methods need positions, predictions need a matching scene
-geometry) and handles persistence atomically.
+Subclasses implement ``_fit`` and ``_predict`` and, if they hold torch modules, ``_build_module``
+(the untrained architecture of a saved module). The base class validates parameters and inputs
+(supervised methods need positions, predictions need the geometry the model was fitted on),
+records fit time and sizes, and writes models atomically with a checksum.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import time
 from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,23 +33,59 @@ from radiomap import __version__
 from radiomap.atomic import atomic_dir
 from radiomap.errors import DataError, NotFittedError, ParameterError, RadiomapError
 from radiomap.jsonable import dumps, jsonable
+from radiomap.localize import state
+from radiomap.localize.methods import LOCALIZERS
 from radiomap.params import Boolean, Interval, Param, Pattern, validate_params
-from radiomap.registry import Registry
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
-
-LOCALIZERS = Registry("localizer")
-"""Registry of localizer classes by method name (``radiomap fit NAME``)."""
 
 SEED = Param(Interval(int, 0, None), "seed of every random choice (initialisation, batch order, folds)")
 PROGRESS = Param(Boolean(), "show progress bars")
 TORCH_DEVICE = Pattern(r"auto|cpu|cuda(:\d+)?|mps", "'auto' (CUDA when present), 'cpu', 'cuda', 'cuda:N' or 'mps'")
 """Shared declarations of parameters that several methods take."""
 
-_STATE_FILE = "state.safetensors"
-_META_FILE = "localizer.json"
-_META_KEYS = ("method", "params", "geometry_signature", "state", "checksum")
+STATE_FILE = "state.safetensors"
+META_FILE = "localizer.json"
+_META_KEYS = ("method", "params", "state", "checksum")
+
+
+@dataclass
+class FitInfo:
+    """What a fit did, as JSON-able data (``Localizer.fit_info_``, saved with the model).
+
+    n_samples : training samples; fit_time_s : wall time of ``fit`` (s)
+    chosen : hyper-parameters chosen on the training set, e.g. ``{"k": 8}`` by cross-validation
+    cv_scores : ``{candidate (str): mean cross-validated 2-D error (m)}`` (JSON keys are strings)
+    iterations : optimisation iterations (alternating steps, epochs), when the method iterates
+    objective : objective or loss per iteration (the trace)
+    stopped : why the optimisation stopped ("converged", "max_epochs", "early_stopping", ...)
+    stages_s : wall time per stage (s), e.g. ``{"features": 0.4, "train": 12.0}``
+    training : per-network training summaries (``training.TrainResult.summary()``) by network name
+    notes : method-specific facts (JSON-able)
+    """
+
+    n_samples: int = 0
+    fit_time_s: float = 0.0
+    chosen: dict = field(default_factory=dict)
+    cv_scores: dict = field(default_factory=dict)
+    iterations: int | None = None
+    objective: list = field(default_factory=list)
+    stopped: str | None = None
+    stages_s: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-able dict (NaN as null)."""
+        return jsonable(asdict(self))
+
+
+class _RegistryName:
+    """``cls.name`` / ``self.name``: the method's name in ``LOCALIZERS`` (written only there)."""
+
+    def __get__(self, obj: Any, cls: type) -> str:
+        return LOCALIZERS.name_of(cls) or cls.__name__.lower()
 
 
 class Localizer(ABC):
@@ -54,16 +94,16 @@ class Localizer(ABC):
     Class attributes
     ----------------
     name : str
-        Registry name, e.g. ``"knn"``.
+        Registry name, e.g. ``"knn"`` (from ``LOCALIZERS``).
     supervised : bool
         True if ``fit`` needs ground-truth positions.
+    param_spec : dict[str, Param]
+        Declared hyper-parameters (``radiomap.params``): constraint and help per ``__init__`` argument.
     """
 
-    name: ClassVar[str] = ""
+    name: ClassVar[str] = _RegistryName()  # type: ignore[assignment]
     supervised: ClassVar[bool] = True
-
     param_spec: ClassVar[dict[str, Param]] = {}
-    """Declared hyper-parameters (``radiomap.params``): constraint and help per ``__init__`` argument."""
 
     # -- scikit-learn style parameters ---------------------------------------------------
     @classmethod
@@ -77,25 +117,40 @@ class Localizer(ABC):
 
         Raises a one-line ``ParameterError`` naming the parameter and what it accepts.
         """
-        return validate_params(cls.param_spec, params, owner=cls.name or cls.__name__)
+        return validate_params(cls.param_spec, params, owner=cls.name)
 
     def get_params(self) -> dict[str, Any]:
         """Hyper-parameters as passed to ``__init__``."""
         return {k: getattr(self, k) for k in self._param_names()}
 
+    def set_params(self, **params: Any) -> Localizer:
+        """Set validated hyper-parameters (learned state is kept until the next ``fit``); returns self."""
+        for k, v in self.validate_params(params).items():
+            setattr(self, k, v)
+        return self
+
+    def clone(self) -> Localizer:
+        """A new, unfitted localizer with the same hyper-parameters."""
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
     # -- public API ------------------------------------------------------------------------
     def fit(self, train: CSIDataset) -> Localizer:
         """Learn from ``train``; supervised methods require ``train.positions``."""
-        for k, v in self.validate_params(self.get_params()).items():
-            setattr(self, k, v)
+        self.set_params(**self.get_params())
         if self.supervised and train.positions is None:
             raise DataError(
-                f"{self.name or type(self).__name__} is supervised and needs positions; "
+                f"{self.name} is supervised and needs positions; "
                 "the training dataset has none (use an unsupervised method such as 'hmm')"
             )
+        self.fit_info_ = FitInfo(n_samples=train.n_samples)
         t0 = time.perf_counter()
         self._fit(train)
-        self.fit_time_s_ = time.perf_counter() - t0
+        self.fit_info_.fit_time_s = time.perf_counter() - t0
         self.geometry_signature_ = train.geometry_signature
         return self
 
@@ -110,7 +165,7 @@ class Localizer(ABC):
 
     def check_fitted(self) -> None:
         if not hasattr(self, "geometry_signature_"):
-            raise NotFittedError(f"{self.name or type(self).__name__} is not fitted; call fit() first")
+            raise NotFittedError(f"{self.name} is not fitted; call fit() first")
 
     def check_compatible(self, ds: CSIDataset) -> None:
         if ds.geometry_signature != self.geometry_signature_:
@@ -119,65 +174,77 @@ class Localizer(ABC):
                 f"was fitted on ({self.geometry_signature_}): other APs, arrays, carrier or subcarriers"
             )
 
+    def learned(self) -> dict[str, Any]:
+        """Every learned attribute (public, name ending in ``_``) by name."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
     # -- persistence -----------------------------------------------------------------------
     def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write ``state.safetensors`` + ``localizer.json`` as one atomic folder (``radiomap.atomic``:
         an existing folder is replaced only when radiomap wrote it and ``overwrite`` is True).
 
-        ``localizer.json`` carries a SHA-256 over the tensors and the JSON itself; ``load`` refuses
-        a folder whose content does not match it.
+        Every learned attribute is saved (``radiomap.localize.state``); ``localizer.json`` carries a
+        SHA-256 over the tensors and the JSON itself, and ``load`` refuses a folder that does not match.
         """
         self.check_fitted()
-        arrays, state_meta = self._get_state()
-        meta = jsonable({
+        arrays: dict[str, np.ndarray] = {}
+        learned = {k: state.encode(v, k, arrays) for k, v in self.learned().items()}
+        meta = {
             "method": self.name,
             "class": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.get_params(),
-            "geometry_signature": self.geometry_signature_,
-            "fit_time_s": getattr(self, "fit_time_s_", None),
+            "params": jsonable(self.get_params()),
             "radiomap_version": __version__,
-            "state": state_meta,
-        })
-        blob = save_bytes({k: np.ascontiguousarray(v) for k, v in arrays.items()})
+            "state": learned,
+        }
+        blob = save_bytes(arrays)
         meta["checksum"] = _checksum(blob, meta)
         with atomic_dir(directory, kind="model", overwrite=overwrite, what="model folder") as tmp:
-            (tmp / _STATE_FILE).write_bytes(blob)
-            (tmp / _META_FILE).write_text(dumps(meta, indent=2))
+            (tmp / STATE_FILE).write_bytes(blob)
+            (tmp / META_FILE).write_text(dumps(meta, indent=2))
         return Path(directory)
 
     @staticmethod
     def load(directory: str | os.PathLike) -> Localizer:
         """Load any registered localizer saved with ``save``; damaged or foreign folders raise ``DataError``."""
         directory = Path(directory)
-        meta_path, state_path = directory / _META_FILE, directory / _STATE_FILE
+        meta_path, state_path = directory / META_FILE, directory / STATE_FILE
         if not meta_path.is_file() or not state_path.is_file():
-            raise DataError(f"{directory}: not a saved localizer (expected {_META_FILE} and {_STATE_FILE})")
+            raise DataError(f"{directory}: not a saved localizer (expected {META_FILE} and {STATE_FILE})")
         try:
             meta = json.loads(meta_path.read_text())
             blob = state_path.read_bytes()
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise DataError(f"{directory}: cannot read {_META_FILE}: {exc}") from exc
+            raise DataError(f"{directory}: cannot read {META_FILE}: {exc}") from exc
         missing = [k for k in _META_KEYS if not isinstance(meta, dict) or k not in meta]
         if missing:
-            raise DataError(f"{directory}: {_META_FILE} is not a saved localizer (missing {', '.join(missing)})")
+            raise DataError(f"{directory}: {META_FILE} is not a saved localizer (missing {', '.join(missing)})")
         if meta["checksum"] != _checksum(blob, {k: v for k, v in meta.items() if k != "checksum"}):
             raise DataError(f"{directory}: the saved model is damaged or was edited (checksum mismatch); refit it")
         if not isinstance(meta["params"], dict) or not isinstance(meta["state"], dict):
-            raise DataError(f"{directory}: {_META_FILE}: 'params' and 'state' must be JSON objects")
+            raise DataError(f"{directory}: {META_FILE}: 'params' and 'state' must be JSON objects")
         cls = LOCALIZERS.get(meta["method"])
         try:
-            params = cls.validate_params(meta["params"])
+            obj = cls(**cls.validate_params(meta["params"]))
         except ParameterError as exc:
             raise DataError(f"{directory}: saved parameters are invalid: {exc}") from exc
         try:
-            obj = cls(**params)
-            obj._set_state(load_bytes(blob), meta["state"])
+            obj._restore(load_bytes(blob), meta["state"])
         except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
             raise DataError(f"{directory}: the saved state does not fit {meta['method']}: {exc}") from exc
-        obj.geometry_signature_ = meta["geometry_signature"]
-        if meta.get("fit_time_s") is not None:
-            obj.fit_time_s_ = meta["fit_time_s"]
         return obj
+
+    def _restore(self, arrays: dict[str, np.ndarray], learned: dict[str, Any]) -> None:
+        """Set the learned attributes: plain ones first, then torch modules (built from them)."""
+        modules = {}
+        for k, v in learned.items():
+            if isinstance(v, dict) and "__module__" in v:
+                modules[k] = v
+            else:
+                setattr(self, k, state.decode(v, arrays, self._build_module))
+        if not isinstance(getattr(self, "fit_info_", None), FitInfo) or not hasattr(self, "geometry_signature_"):
+            raise ValueError("fit_info_ or geometry_signature_ missing")
+        for k, v in modules.items():
+            setattr(self, k, state.decode(v, arrays, self._build_module))
 
     # -- hooks -------------------------------------------------------------------------------
     @abstractmethod
@@ -188,13 +255,16 @@ class Localizer(ABC):
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         """Positions ``[N, 3]`` in metres."""
 
-    @abstractmethod
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Learned state as (arrays for safetensors, JSON-serialisable metadata)."""
+    def _build_module(self, name: str):
+        """The untrained torch module saved as learned attribute ``name`` (its architecture)."""
+        raise TypeError(f"{self.name} saved a torch module {name!r} but does not define _build_module")
 
-    @abstractmethod
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        """Restore what ``_get_state`` returned."""
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _checksum(blob: bytes, meta: dict) -> str:

@@ -1,107 +1,67 @@
 """Supervised fingerprinting baselines (seed 000 Table II): centroid, KNN, WKNN, SVM, DNN.
 
-Every method maps an input vector per sample to a position. ``inputs`` selects it:
+Every method maps an input vector per sample to a position. ``inputs`` names the feature
+(``radiomap.features.stage``) it reads:
 
-- ``"seed000"``: the seed 000 features ``[power_1..B, angle_1..B, delay_1..B]``
-  (``radiomap.features.seed000.feature_matrix``),
-- ``"csi"``: beamspace power in dB, ``10 log10 sum_{k in subband} |DFT_ant(H_b)[beam, k]|^2`` for
-  ``N_a`` beams x ``n_subbands`` subbands per AP (a phase-free CSI amplitude fingerprint),
-- ``"features:<name>"``: a feature array stored in the dataset (e.g. a triple-beam fingerprint).
+- ``"seed000"`` (default): the seed 000 features ``[power_1..B, angle_1..B, delay_1..B]``
+  (``delay`` chooses the delay feature),
+- ``"beamspace"``: beamspace power in dB, ``10 log10 sum_{k in subband} |DFT_ant(H_b)[beam, k]|^2``
+  for ``N_a`` beams x 8 subbands per AP (a phase-free CSI amplitude fingerprint),
+- any other registered feature, ``NAME(key=value,...)`` with parameters, or the name of an array
+  stored in the dataset (e.g. a triple-beam fingerprint), flattened per sample.
 
 Inputs are standardised with the training mean and standard deviation. ``cv=True`` picks the
-hyper-parameter by 10-fold cross-validation on the training set (mean 2-D error), stored as a
-learned attribute (``k_``, ``C_``, ``weight_decay_``); constructor arguments are never changed.
-Learned state is plain arrays (safetensors) + JSON: the SVM stores its support vectors and dual
-coefficients and predicts with its own RBF kernel sum; the DNN stores its torch state dict.
+hyper-parameter by 10-fold cross-validation on the training set (mean 2-D error): folds hold out
+whole measurement points (``point_id``) when the dataset has them, else random samples. The choice
+is a learned attribute (``k_``, ``C_``, ``weight_decay_``) and is recorded in ``fit_info_``
+(``chosen``, ``cv_scores``); constructor arguments are never changed. The SVM stores its support
+vectors and dual coefficients and predicts with its own RBF kernel sum.
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from radiomap.data.splits import kfold
 from radiomap.errors import DataError, ParameterError
 from radiomap.features.seed000 import DELAY_FEATURES
-from radiomap.localize.base import LOCALIZERS, SEED, Localizer
-from radiomap.params import AnyOf, Boolean, Interval, Options, Param, Pattern, Sequence
+from radiomap.features.stage import extract, parse_feature
+from radiomap.localize.base import SEED, Localizer
+from radiomap.params import AnyOf, Boolean, Interval, Options, Param, Pattern
+from radiomap.params import Sequence as SequenceOf
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
 
 N_FOLDS = 10
-INPUTS = Param(Pattern(r"seed000|csi|features:.+", "'seed000', 'csi' or 'features:<name>'"),
-               "input vector: seed 000 features, CSI beamspace power (dB) or a stored feature")
+INPUTS = Param(Pattern(r"[A-Za-z0-9_.\-]+(\(.*\))?", "a feature name, NAME(key=value,...) or a stored feature"),
+               "input feature: 'seed000', 'beamspace' (CSI beam power, dB) or a feature stored in the dataset")
 DELAY = Param(Options(*DELAY_FEATURES), "seed 000 delay feature (with inputs=seed000)")
 CV = Param(Boolean(), "choose the main hyper-parameter by 10-fold cross-validation on the training set")
-_TINY = 1e-30
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Input features per dataset object (dropped with the dataset; CSI is treated as immutable)."""
 
 
 # -- inputs ------------------------------------------------------------------------------------
-def beamspace_power_db(csi: np.ndarray, n_subbands: int = 8) -> np.ndarray:
-    """Beam x subband power per AP, in dB.
-
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    n_subbands : number of contiguous subcarrier groups (<= K)
-
-    Output
-    ------
-    float32 [N, B * N_a * n_subbands] : ``10 log10`` of the power of the antenna-DFT beams summed
-    over each subband (and symbols).
-    """
-    from radiomap.features.power import check_csi
-
-    arr = check_csi(csi)
-    k = arr.shape[3]
-    if not 1 <= n_subbands <= k:
-        raise ParameterError(f"n_subbands={n_subbands}; expected 1..{k} (number of subcarriers)")
-    beams = np.fft.fft(arr, axis=2, norm="ortho")
-    p = beams.real.astype(np.float64) ** 2 + beams.imag.astype(np.float64) ** 2
-    if p.ndim == 5:
-        p = p.sum(axis=4)
-    starts = np.linspace(0, k, n_subbands + 1).astype(int)[:-1]
-    sub = np.add.reduceat(p, starts, axis=3)  # [N, B, N_a, n_subbands]
-    return (10.0 * np.log10(sub + _TINY)).reshape(arr.shape[0], -1).astype(np.float32)
-
-
 def fingerprint_inputs(ds: CSIDataset, inputs: str = "seed000", delay: str = "selectivity") -> np.ndarray:
     """Input matrix of a fingerprinting method.
 
     Input
     -----
-    ds : CSIDataset; inputs : "seed000", "csi" or "features:<name>"; delay : seed 000 delay feature
+    ds : CSIDataset; inputs : feature spec (see the module docstring); delay : seed 000 delay feature
 
     Output
     ------
     float64 [N, F]
     """
-    if inputs.startswith("features:"):
-        name = inputs.split(":", 1)[1]
-        feats = ds.features or {}
-        if name not in feats:
-            raise DataError(f"dataset has no feature {name!r}; stored features: {sorted(feats) or 'none'}")
-        return np.asarray(feats[name], dtype=np.float64).reshape(ds.n_samples, -1)
-    if inputs not in ("seed000", "csi"):
-        raise ParameterError(f"inputs={inputs!r}; expected 'seed000', 'csi' or 'features:<name>'")
-    if ds.csi is None:
-        raise DataError(f"inputs={inputs!r} needs CSI but the dataset stores none; use 'features:<name>'")
-    key = (inputs, delay if inputs == "seed000" else None)
-    cached = _CACHE.get(ds, {})
-    if key not in cached:  # several methods on one dataset share the features
-        if inputs == "csi":
-            x = beamspace_power_db(ds.csi).astype(np.float64)
-        else:
-            from radiomap.features.seed000 import feature_matrix
-
-            x = feature_matrix(ds.csi, ds.scene, delay=delay)
-        x.setflags(write=False)
-        _CACHE.setdefault(ds, {})[key] = x
-    return _CACHE[ds][key]
+    name, params = parse_feature(inputs)
+    if name == "seed000":
+        params = {"delay": delay} | params
+    x = np.asarray(extract(ds, name, **params), dtype=np.float64).reshape(ds.n_samples, -1)
+    if not np.isfinite(x).all():
+        raise DataError(f"input feature {inputs!r} contains NaN or Inf")
+    return x
 
 
 def _positions(ds: CSIDataset) -> np.ndarray:
@@ -111,11 +71,31 @@ def _positions(ds: CSIDataset) -> np.ndarray:
     return pos
 
 
-def _kfold(n: int, seed: int) -> list[np.ndarray]:
-    if n < N_FOLDS:
-        raise DataError(f"{N_FOLDS}-fold cross-validation needs >= {N_FOLDS} training samples, got {n}")
-    perm = np.random.default_rng(seed).permutation(n)
-    return np.array_split(perm, N_FOLDS)
+def cross_validate(train: CSIDataset, y: np.ndarray, candidates: Sequence,
+                   predict_fold: Callable[[np.ndarray, np.ndarray], dict], seed: int) -> tuple[object, dict, str]:
+    """Best candidate by ``N_FOLDS``-fold cross-validated mean 2-D error.
+
+    Input
+    -----
+    train : the training set (its ``point_id`` groups the folds when present); y : float [N, 3] positions
+    candidates : hyper-parameter values; predict_fold(train_idx, test_idx) -> {candidate: positions [M, 3]}
+
+    Output
+    ------
+    (best candidate, {str(candidate): mean error (m)}, fold description)
+    """
+    groups = train.point_id
+    folds = kfold(len(y), N_FOLDS, seed, groups=groups)
+    errs: dict = {c: [] for c in candidates}
+    for test_idx in folds:
+        mask = np.ones(len(y), bool)
+        mask[test_idx] = False
+        for c, pred in predict_fold(np.flatnonzero(mask), test_idx).items():
+            errs[c].append(np.linalg.norm(pred[:, :2] - y[test_idx, :2], axis=1))
+    scores = {c: float(np.concatenate(v).mean()) for c, v in errs.items()}
+    best = min(scores, key=scores.get)
+    how = "grouped by point_id" if groups is not None else "random samples"
+    return best, {str(c): v for c, v in scores.items()}, how
 
 
 class _Standardised(Localizer):
@@ -126,8 +106,6 @@ class _Standardised(Localizer):
 
     def _fit_inputs(self, ds: CSIDataset) -> np.ndarray:
         x = fingerprint_inputs(ds, self.inputs, self.delay)
-        if not np.isfinite(x).all():
-            raise DataError(f"{self.name}: input features contain NaN or Inf")
         self.mean_ = x.mean(axis=0)
         std = x.std(axis=0)
         self.scale_ = np.where(std > 1e-12, std, 1.0)
@@ -140,19 +118,16 @@ class _Standardised(Localizer):
                             f"{self.mean_.shape[0]}")
         return (x - self.mean_) / self.scale_
 
-    def _scaler_state(self) -> dict[str, np.ndarray]:
-        return {"mean": self.mean_, "scale": self.scale_}
-
-    def _set_scaler(self, arrays: dict[str, np.ndarray]) -> None:
-        self.mean_, self.scale_ = arrays["mean"], arrays["scale"]
+    def _record_cv(self, param: str, best, scores: dict, how: str) -> None:
+        self.fit_info_.chosen[param] = best
+        self.fit_info_.cv_scores = scores
+        self.fit_info_.notes["cv_folds"] = f"{N_FOLDS} folds, {how}"
 
 
 # -- trivial baseline -----------------------------------------------------------------------------
-@LOCALIZERS.register("centroid")
 class Centroid(Localizer):
     """Predicts the mean training position for every query (the trivial baseline, SPEC 5)."""
 
-    name = "centroid"
     supervised = True
     param_spec = {}
 
@@ -165,11 +140,8 @@ class Centroid(Localizer):
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         return np.broadcast_to(self.position_, (ds.n_samples, 3)).copy()
 
-    def _get_state(self):
-        return {"position": self.position_}, {}
 
-    def _set_state(self, arrays, meta):
-        self.position_ = arrays["position"]
+
 
 
 # -- nearest neighbours ---------------------------------------------------------------------------
@@ -199,7 +171,6 @@ def _knn_average(dist: np.ndarray, idx: np.ndarray, y: np.ndarray, weighted: boo
     return np.einsum("mk,mkd->md", w, y[idx])
 
 
-@LOCALIZERS.register("knn")
 class KNN(_Standardised):
     """K-nearest-neighbour fingerprinting: mean position of the k closest training inputs.
 
@@ -209,13 +180,12 @@ class KNN(_Standardised):
     cv : choose k from ``k_grid`` by 10-fold cross-validation; seed : fold assignment
     """
 
-    name = "knn"
     supervised = True
     weighted = False
     param_spec = {
         "k": Param(Interval(int, 1, None), "neighbours averaged (at most the number of training samples)"),
         "inputs": INPUTS, "delay": DELAY, "cv": CV,
-        "k_grid": Param(Sequence(Interval(int, 1, None)), "candidate k for cross-validation"),
+        "k_grid": Param(SequenceOf(Interval(int, 1, None)), "candidate k for cross-validation"),
         "seed": SEED,
     }
 
@@ -236,9 +206,9 @@ class KNN(_Standardised):
         self.y_ = _positions(train)
         self.k_ = int(self.k)
         if self.cv:
-            self.k_, self.cv_scores_ = self._cross_validate()
+            self.k_ = self._cross_validate(train)
 
-    def _cross_validate(self) -> tuple[int, dict[int, float]]:
+    def _cross_validate(self, train: CSIDataset) -> int:
         """Best k of ``k_grid`` (candidates larger than a cross-validation fit's training set are skipped)."""
         n = len(self.x_)
         limit = n - -(-n // N_FOLDS)  # a fold's fit leaves out the largest fold
@@ -246,36 +216,26 @@ class KNN(_Standardised):
         if not grid:
             raise ParameterError(f"{self.name}: every k of k_grid exceeds the {limit} samples of a "
                                  "cross-validation fit")
-        errs = {k: [] for k in grid}
-        for fold in _kfold(len(self.x_), self.seed):
-            mask = np.ones(len(self.x_), bool)
-            mask[fold] = False
-            dist, idx = _neighbours(self.x_[mask], self.x_[fold], max(grid))
-            y_tr = self.y_[mask]
-            for k in grid:
-                pred = _knn_average(dist[:, :k], idx[:, :k], y_tr, self.weighted)
-                errs[k].append(np.linalg.norm(pred[:, :2] - self.y_[fold, :2], axis=1))
-        scores = {k: float(np.concatenate(v).mean()) for k, v in errs.items()}
-        return min(scores, key=scores.get), scores
+
+        def predict_fold(tr, te):
+            dist, idx = _neighbours(self.x_[tr], self.x_[te], max(grid))
+            return {k: _knn_average(dist[:, :k], idx[:, :k], self.y_[tr], self.weighted) for k in grid}
+
+        best, scores, how = cross_validate(train, self.y_, grid, predict_fold, self.seed)
+        self._record_cv("k", best, scores, how)
+        return best
 
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         dist, idx = _neighbours(self.x_, self._inputs(ds), self.k_)
         return _knn_average(dist, idx, self.y_, self.weighted)
 
-    def _get_state(self):
-        return {"x": self.x_, "y": self.y_, **self._scaler_state()}, {"k": self.k_}
-
-    def _set_state(self, arrays, meta):
-        self.x_, self.y_ = arrays["x"], arrays["y"]
-        self._set_scaler(arrays)
-        self.k_ = int(meta["k"])
 
 
-@LOCALIZERS.register("wknn")
+
+
 class WKNN(KNN):
     """Weighted KNN: neighbours weighted by inverse input-space distance ``1 / (d + 1e-9)``."""
 
-    name = "wknn"
     weighted = True
 
 
@@ -292,7 +252,6 @@ def _rbf_predict(x: np.ndarray, sv: np.ndarray, coef: np.ndarray, intercept: flo
     return out
 
 
-@LOCALIZERS.register("svm")
 class SVMRegressor(_Standardised):
     """Support vector regression with an RBF (Gaussian) kernel, one model per coordinate.
 
@@ -303,7 +262,6 @@ class SVMRegressor(_Standardised):
     cv : choose C from ``C_grid`` by 10-fold cross-validation
     """
 
-    name = "svm"
     supervised = True
     param_spec = {
         "C": Param(Interval(float, 0, None, closed="neither"), "regularisation (standardised coordinates)"),
@@ -311,7 +269,7 @@ class SVMRegressor(_Standardised):
         "gamma": Param(AnyOf(Options("scale"), Interval(float, 0, None, closed="neither")),
                        "RBF width: 'scale' = 1 / (F var X) as in scikit-learn, or a number > 0"),
         "inputs": INPUTS, "delay": DELAY, "cv": CV,
-        "C_grid": Param(Sequence(Interval(float, 0, None, closed="neither")), "candidate C for cross-validation"),
+        "C_grid": Param(SequenceOf(Interval(float, 0, None, closed="neither")), "candidate C for cross-validation"),
         "seed": SEED,
     }
 
@@ -358,89 +316,21 @@ class SVMRegressor(_Standardised):
         gamma = self._gamma(x)
         self.C_ = float(self.C)
         if self.cv:
-            scores = {}
-            for c in self.C_grid:
-                errs = []
-                for fold in _kfold(len(x), self.seed):
-                    mask = np.ones(len(x), bool)
-                    mask[fold] = False
-                    pred = self._eval(self._fit_svr(x[mask], y[mask], float(c), gamma), x[fold])
-                    errs.append(np.linalg.norm(pred[:, :2] - y[fold, :2], axis=1))
-                scores[float(c)] = float(np.concatenate(errs).mean())
-            self.C_ = min(scores, key=scores.get)
-            self.cv_scores_ = scores
+            def predict_fold(tr, te):
+                return {c: self._eval(self._fit_svr(x[tr], y[tr], c, gamma), x[te]) for c in self.C_grid}
+
+            self.C_, scores, how = cross_validate(train, y, self.C_grid, predict_fold, self.seed)
+            self._record_cv("C", self.C_, scores, how)
         self.models_ = self._fit_svr(x, y, self.C_, gamma)
 
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         return self._eval(self.models_, self._inputs(ds))
 
-    def _get_state(self):
-        arrays = self._scaler_state()
-        meta: dict[str, Any] = {"C": self.C_, "models": []}
-        for d, m in enumerate(self.models_):
-            arrays[f"sv{d}"] = np.ascontiguousarray(m["sv"])
-            arrays[f"coef{d}"] = np.ascontiguousarray(m["coef"])
-            meta["models"].append({"intercept": m["intercept"], "gamma": m["gamma"]})
-        return arrays, meta
 
-    def _set_state(self, arrays, meta):
-        self._set_scaler(arrays)
-        self.C_ = meta["C"]
-        self.models_ = [{"sv": arrays[f"sv{d}"], "coef": arrays[f"coef{d}"], **m}
-                        for d, m in enumerate(meta["models"])]
+
 
 
 # -- multilayer perceptron --------------------------------------------------------------------------
-def build_mlp(n_in: int, hidden: tuple[int, ...], n_out: int):
-    """MLP ``n_in -> hidden... -> n_out`` with ReLU activations (torch.nn.Sequential)."""
-    import torch
-
-    layers, prev = [], n_in
-    for h in hidden:
-        layers += [torch.nn.Linear(prev, int(h)), torch.nn.ReLU()]
-        prev = int(h)
-    layers.append(torch.nn.Linear(prev, n_out))
-    return torch.nn.Sequential(*layers)
-
-
-def train_mlp(x: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], *, epochs: int, lr: float,
-              weight_decay: float, batch_size: int, seed: int):
-    """Train an MLP regressor on standardised ``x [N, F]``, ``y [N, D]`` with Adam + MSE; returns it."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a 30-unit MLP trains fastest on one thread (no sync overhead)
-    try:
-        return _train_loop(x, y, hidden, epochs=epochs, lr=lr, weight_decay=weight_decay,
-                           batch_size=batch_size, seed=seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train_loop(x, y, hidden, *, epochs, lr, weight_decay, batch_size, seed):
-    import torch
-
-    gen = torch.Generator().manual_seed(int(seed))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        net = build_mlp(x.shape[1], hidden, y.shape[1]).double()
-    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(int(epochs), 1))
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    n = xt.shape[0]
-    for _ in range(int(epochs)):
-        perm = torch.randperm(n, generator=gen)
-        for start in range(0, n, batch_size):
-            b = perm[start:start + batch_size]
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(net(xt[b]), yt[b])
-            loss.backward()
-            opt.step()
-        sched.step()
-    return net.eval()
-
-
-@LOCALIZERS.register("dnn")
 class DNN(_Standardised):
     """MLP regressor (seed 000: 3 hidden layers of 30 units), inputs and positions standardised.
 
@@ -451,16 +341,15 @@ class DNN(_Standardised):
     seed : weight initialisation, batch order and folds
     """
 
-    name = "dnn"
     supervised = True
     param_spec = {
-        "hidden": Param(Sequence(Interval(int, 1, None), min_len=0), "hidden layer widths"),
+        "hidden": Param(SequenceOf(Interval(int, 1, None), min_len=0), "hidden layer widths"),
         "epochs": Param(Interval(int, 1, None), "training epochs (Adam, cosine learning rate)"),
         "lr": Param(Interval(float, 0, None, closed="neither"), "initial learning rate"),
         "batch_size": Param(Interval(int, 1, None), "mini-batch size"),
         "weight_decay": Param(Interval(float, 0, None), "L2 penalty"),
         "inputs": INPUTS, "delay": DELAY, "cv": CV,
-        "wd_grid": Param(Sequence(Interval(float, 0, None)), "candidate weight decays for cross-validation"),
+        "wd_grid": Param(SequenceOf(Interval(float, 0, None)), "candidate weight decays for cross-validation"),
         "seed": SEED,
     }
 
@@ -479,9 +368,21 @@ class DNN(_Standardised):
         self.wd_grid = wd_grid
         self.seed = seed
 
-    def _train(self, x, y, wd):
-        return train_mlp(x, y, tuple(self.hidden), epochs=self.epochs, lr=self.lr, weight_decay=wd,
-                         batch_size=int(self.batch_size), seed=self.seed)
+    def _train(self, x: np.ndarray, y: np.ndarray, wd: float):
+        """An MLP trained on standardised ``x [N, F]`` -> ``y [N, 3]`` (MSE, Adam, cosine LR, one thread)."""
+        import torch
+
+        from radiomap.localize.nets import build_mlp
+        from radiomap.localize.training import TrainConfig, seeded_init, torch_threads, train_model
+
+        cfg = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, weight_decay=wd,
+                          schedule="cosine", patience=None, val_fraction=0.0)
+        with torch_threads(1):  # a 30-unit MLP trains fastest on one thread (no synchronisation)
+            with seeded_init(self.seed):
+                net = build_mlp(x.shape[1], tuple(self.hidden), y.shape[1]).double()
+            result = train_model(net, lambda m, b: torch.nn.functional.mse_loss(m(b["x"]), b["y"]),
+                                 {"x": torch.from_numpy(x), "y": torch.from_numpy(y)}, cfg, seed=self.seed)
+        return net, result
 
     def _fit(self, train: CSIDataset) -> None:
         import torch
@@ -494,20 +395,20 @@ class DNN(_Standardised):
         yn = (y - self.y_mean_) / self.y_scale_
         self.weight_decay_ = float(self.weight_decay)
         if self.cv:
-            scores = {}
-            for wd in self.wd_grid:
-                errs = []
-                for fold in _kfold(len(x), self.seed):
-                    mask = np.ones(len(x), bool)
-                    mask[fold] = False
-                    net = self._train(x[mask], yn[mask], float(wd))
+            def predict_fold(tr, te):
+                out = {}
+                for wd in self.wd_grid:
+                    net, _ = self._train(x[tr], yn[tr], wd)
                     with torch.no_grad():
-                        pred = net(torch.from_numpy(x[fold])).numpy() * self.y_scale_ + self.y_mean_
-                    errs.append(np.linalg.norm(pred[:, :2] - y[fold, :2], axis=1))
-                scores[float(wd)] = float(np.concatenate(errs).mean())
-            self.weight_decay_ = min(scores, key=scores.get)
-            self.cv_scores_ = scores
-        self.net_ = self._train(x, yn, self.weight_decay_)
+                        out[wd] = net(torch.from_numpy(x[te])).numpy() * self.y_scale_ + self.y_mean_
+                return out
+
+            self.weight_decay_, scores, how = cross_validate(train, y, self.wd_grid, predict_fold, self.seed)
+            self._record_cv("weight_decay", self.weight_decay_, scores, how)
+        self.net_, result = self._train(x, yn, self.weight_decay_)
+        self.fit_info_.training["mlp"] = result.summary()
+        self.fit_info_.objective = [h["train"] for h in result.history]
+        self.fit_info_.iterations = result.epochs_run
 
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         import torch
@@ -516,19 +417,8 @@ class DNN(_Standardised):
             out = self.net_(torch.from_numpy(self._inputs(ds))).numpy()
         return out * self.y_scale_ + self.y_mean_
 
-    def _get_state(self):
-        arrays = {f"net.{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
-        arrays.update(self._scaler_state())
-        arrays.update({"y_mean": self.y_mean_, "y_scale": self.y_scale_})
-        return arrays, {"weight_decay": self.weight_decay_, "n_in": int(self.mean_.shape[0])}
+    def _build_module(self, name: str):
+        from radiomap.localize.nets import build_mlp
 
-    def _set_state(self, arrays, meta):
-        import torch
+        return build_mlp(len(self.mean_), tuple(self.hidden), len(self.y_mean_)).double()
 
-        self._set_scaler(arrays)
-        self.y_mean_, self.y_scale_ = arrays["y_mean"], arrays["y_scale"]
-        self.weight_decay_ = meta["weight_decay"]
-        net = build_mlp(int(meta["n_in"]), tuple(self.hidden), int(self.y_mean_.shape[0])).double()
-        state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
-        net.load_state_dict(state)
-        self.net_ = net.eval()

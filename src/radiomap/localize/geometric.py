@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radiomap.localize.base import LOCALIZERS, Localizer, require_aps
+from radiomap.localize.base import Localizer, require_aps
 from radiomap.params import Boolean, Interval, Options, Param
 
 if TYPE_CHECKING:
@@ -42,17 +42,6 @@ class _GeometryLocalizer(Localizer):
         self.orientations_ = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)
         self.bounds_ = np.array(scene.bounds, dtype=np.float64)
         self.height_ = float(scene.user_heights[0])
-
-    def _get_state(self):
-        arrays = {"ap_positions": self.ap_positions_, "orientations": self.orientations_,
-                  "bounds": self.bounds_}
-        return arrays, {"height": self.height_}
-
-    def _set_state(self, arrays, meta):
-        self.ap_positions_ = arrays["ap_positions"]
-        self.orientations_ = arrays["orientations"]
-        self.bounds_ = arrays["bounds"]
-        self.height_ = float(meta["height"])
 
     def _clip(self, xy: np.ndarray) -> np.ndarray:
         x0, x1, y0, y1 = self.bounds_
@@ -76,7 +65,6 @@ def weighted_centroid(rss_db: np.ndarray, ap_xy: np.ndarray, g: float = 1.0) -> 
     return (w @ np.asarray(ap_xy, dtype=np.float64)) / w.sum(axis=1, keepdims=True)
 
 
-@LOCALIZERS.register("wcl")
 class WCL(_GeometryLocalizer):
     """Weighted centroid localization, ``w_b = (linear RSS_b)^g`` (seed 000 baseline).
 
@@ -85,7 +73,6 @@ class WCL(_GeometryLocalizer):
     g : exponent of the linear-power weights (1 = power weighting)
     """
 
-    name = "wcl"
     param_spec = {"g": Param(Interval(float, 0, None, closed="neither"), "exponent of the linear-power weights")}
 
     def __init__(self, g: float = 1.0):
@@ -148,7 +135,6 @@ def triangulate_cone_angles(theta: np.ndarray, ap_positions: np.ndarray, orienta
     return xy
 
 
-@LOCALIZERS.register("aoa")
 class AoATriangulation(_GeometryLocalizer):
     """Least-squares intersection of the APs' MUSIC bearings.
 
@@ -159,7 +145,6 @@ class AoATriangulation(_GeometryLocalizer):
     clip : clip estimates to the walkable bounding box
     """
 
-    name = "aoa"
     min_antennas = 2
     param_spec = {
         "weighting": Param(Options("power", "uniform"), "bearing weights: linear RSS or uniform"),

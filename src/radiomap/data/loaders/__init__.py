@@ -21,19 +21,17 @@ from radiomap.data.loaders.positions import PointTable, PositionLog, read_ap_tab
 from radiomap.errors import DataError
 from radiomap.registry import Registry
 
-FORMATS = Registry("import format")
-for _name, _target in (
-    ("nexmon", "radiomap.data.loaders.wifi:NEXMON"),
-    ("intel5300", "radiomap.data.loaders.wifi:INTEL5300"),
-    ("atheros", "radiomap.data.loaders.wifi:ATHEROS"),
-    ("esp32", "radiomap.data.loaders.wifi:ESP32"),
-    ("picoscenes", "radiomap.data.loaders.wifi:PICOSCENES"),
-    ("dichasus", "radiomap.data.loaders.dichasus:DICHASUS"),
-    ("espargos", "radiomap.data.loaders.espargos:ESPARGOS"),
-    ("deepmimo", "radiomap.data.loaders.deepmimo:DEEPMIMO"),
-    ("quadriga", "radiomap.data.loaders.quadriga_mat:QUADRIGA"),
-):
-    FORMATS.register_lazy(_name, _target)
+FORMATS = Registry("import format", {
+    "nexmon": "radiomap.data.loaders.wifi:NEXMON",
+    "intel5300": "radiomap.data.loaders.wifi:INTEL5300",
+    "atheros": "radiomap.data.loaders.wifi:ATHEROS",
+    "esp32": "radiomap.data.loaders.wifi:ESP32",
+    "picoscenes": "radiomap.data.loaders.wifi:PICOSCENES",
+    "dichasus": "radiomap.data.loaders.dichasus:DICHASUS",
+    "espargos": "radiomap.data.loaders.espargos:ESPARGOS",
+    "deepmimo": "radiomap.data.loaders.deepmimo:DEEPMIMO",
+    "quadriga": "radiomap.data.loaders.quadriga_mat:QUADRIGA",
+})
 
 
 def load_capture(format: str, sources, positions: str | os.PathLike | None = None, *, max_gap: float = 0.5,

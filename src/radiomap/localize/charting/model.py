@@ -10,14 +10,11 @@ is in real-world coordinates directly: no affine fit to ground truth.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from radiomap.errors import DataError, ParameterError
-from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, Localizer
+from radiomap.localize.base import PROGRESS, SEED, Localizer
 from radiomap.localize.charting.losses import (
     bilateration_loss,
     bilateration_pairs,
@@ -25,21 +22,14 @@ from radiomap.localize.charting.losses import (
     sample_triplets,
     triplet_loss,
 )
+from radiomap.localize.nets import build_mlp
+from radiomap.localize.training import TrainConfig, seeded_init, torch_threads, train_model
 from radiomap.params import Interval, Param, Sequence
 
 
 def chart_inputs(z: np.ndarray) -> np.ndarray:
     """Network inputs ``[N, 4 B]`` from HMM-style features ``z [N, B, 3]`` (power, angle, delay)."""
     return np.concatenate([z[..., 0], np.sin(z[..., 1]), np.cos(z[..., 1]), z[..., 2]], axis=1)
-
-
-def build_mlp(n_in: int, hidden: tuple[int, ...]) -> torch.nn.Sequential:
-    layers: list[torch.nn.Module] = []
-    for h in hidden:
-        layers += [torch.nn.Linear(n_in, h), torch.nn.ReLU()]
-        n_in = h
-    layers.append(torch.nn.Linear(n_in, 2))
-    return torch.nn.Sequential(*layers)
 
 
 class ChannelCharting(Localizer):
@@ -54,7 +44,6 @@ class ChannelCharting(Localizer):
     seed, progress : randomness and progress bar
     """
 
-    name = "charting"
     supervised = False
     param_spec = {
         "hidden": Param(Sequence(Interval(int, 1, None), min_len=0), "MLP hidden layer widths"),
@@ -99,14 +88,6 @@ class ChannelCharting(Localizer):
         return chart_inputs(hmm_features(ds))
 
     def _fit(self, train) -> None:
-        n_threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # a few-hundred-sample MLP: threads only add synchronisation
-        try:
-            self._train(train)
-        finally:
-            torch.set_num_threads(n_threads)
-
-    def _train(self, train) -> None:
         if self.t_far <= self.t_close:
             raise ParameterError(f"{self.name}: t_far={self.t_far} must exceed t_close={self.t_close}")
         scene = train.scene
@@ -130,26 +111,30 @@ class ChannelCharting(Localizer):
         bs, bb = np.nonzero(power >= thr[None])
         s, i, j = bilateration_pairs(power, self.margin_db)
         rng = np.random.default_rng(self.seed)
-        torch.manual_seed(self.seed)
-        net = build_mlp(x.shape[1], tuple(self.hidden)).double()
-        opt = torch.optim.Adam(net.parameters(), lr=self.lr)
+        with seeded_init(self.seed):
+            net = build_mlp(x.shape[1], tuple(self.hidden), 2).double()
         xt = torch.as_tensor((x - self.mean_) / self.std_)
         cen = torch.as_tensor(self.centre_)
         ap_t, box_t = torch.as_tensor(ap_xy), torch.as_tensor(boxes)
         s_t, i_t, j_t = (torch.as_tensor(v) for v in (s, i, j))
         bs_t, bb_t = torch.as_tensor(bs), torch.as_tensor(bb)
         ts = np.asarray(train.timestamps, dtype=np.float64)
-        self.loss_history_ = []
-        for _ in tqdm(range(self.epochs), desc="charting", disable=not self.progress, leave=False):
+
+        def loss_fn(model, batch):  # full batch in sample order; fresh triplets every step
             a, p, n = (torch.as_tensor(v) for v in sample_triplets(ts, self.n_triplets, self.t_close, self.t_far, rng))
-            y = net(xt) + cen
-            loss = (self.w_triplet * triplet_loss(y, a, p, n, self.margin)
+            y = model(batch["x"]) + cen
+            return (self.w_triplet * triplet_loss(y, a, p, n, self.margin)
                     + self.w_bilateration * bilateration_loss(y, ap_t, s_t, i_t, j_t)
                     + self.w_box * box_loss(y, box_t, bs_t, bb_t))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            self.loss_history_.append(float(loss.detach()))
+
+        cfg = TrainConfig(epochs=self.epochs, batch_size=None, lr=self.lr, schedule="constant", patience=None,
+                          val_fraction=0.0, keep_best=False)
+        with torch_threads(1):  # a few-hundred-sample MLP: threads only add synchronisation
+            result = train_model(net, loss_fn, {"x": xt}, cfg, seed=self.seed, progress=self.progress,
+                                 desc="charting")
+        self.fit_info_.objective = [h["train"] for h in result.history]
+        self.fit_info_.iterations = result.epochs_run
+        self.fit_info_.training["chart"] = result.summary()
         self.net_ = net
         with torch.no_grad():
             self.trajectory_ = np.column_stack([(net(xt) + cen).numpy(), np.full(len(x), self.height_)])
@@ -162,17 +147,5 @@ class ChannelCharting(Localizer):
             y = self.net_(torch.as_tensor((x - self.mean_) / self.std_)).numpy() + self.centre_
         return np.column_stack([y, np.full(len(y), self.height_)])
 
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {f"net.{k}": v.detach().numpy() for k, v in self.net_.state_dict().items()}
-        arrays.update(mean=self.mean_, std=self.std_, centre=self.centre_)
-        return arrays, {"height": self.height_, "n_in": int(len(self.mean_))}
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        net = build_mlp(int(meta["n_in"]), tuple(self.hidden)).double()
-        net.load_state_dict({k[4:]: torch.as_tensor(v) for k, v in arrays.items() if k.startswith("net.")})
-        self.net_ = net
-        self.mean_, self.std_, self.centre_ = arrays["mean"], arrays["std"], arrays["centre"]
-        self.height_ = float(meta["height"])
-
-
-LOCALIZERS.register("charting", ChannelCharting)
+    def _build_module(self, name: str):
+        return build_mlp(len(self.mean_), tuple(self.hidden), 2).double()

@@ -13,19 +13,19 @@ and the true LOS maps) and estimates only the trajectory and the mobility parame
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from radiomap.errors import DataError
 from radiomap.features.seed000 import DELAY_FEATURES
-from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, TORCH_DEVICE, Localizer, require_aps
+from radiomap.features.stage import extract
+from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer, require_aps
 from radiomap.localize.hmm.fit import FitResult, fit_hmm
 from radiomap.localize.hmm.grid import build_cell_graph
 from radiomap.localize.hmm.init import aoa_track, smooth_track, wcl_track
 from radiomap.localize.hmm.likelihood import HMMModel, cell_geometry, emission_table
 from radiomap.localize.hmm.mobility import MobilityParams, transition_table
-from radiomap.localize.hmm.propagation import PropagationParams, default_params, fit_params
+from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.radiomap import RadioMap
 from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
 from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
@@ -36,20 +36,14 @@ INITS = ("aoa", "wcl", "random")
 
 
 def hmm_features(ds, delay: str = "selectivity") -> np.ndarray:
-    """Seed-000 features as the HMM models them: ``[N, B, 3]`` = (power dB, angle rad, log10 delay).
+    """Seed-000 features as the HMM models them: ``[N, B, 3]`` = (power dB, angle rad, delay) with the
+    delay as log10 of the selectivity or as the RMS spread in ns.
 
-    Uses stored ``ds.features["power" | "angle" | "delay"]`` when present, else computes them from CSI.
+    Reads the feature stage's ``seed000`` feature (stored in ``ds`` or computed, ``radiomap.features``).
     """
-    f = ds.features or {}
-    if all(k in f for k in ("power", "angle", "delay")):
-        power, angle, dl = (np.asarray(f[k], dtype=np.float64) for k in ("power", "angle", "delay"))
-    else:
-        if ds.csi is None:
-            raise DataError("dataset has neither CSI nor seed-000 features (power, angle, delay)")
-        from radiomap.features.seed000 import seed000_features
-
-        g = seed000_features(ds.csi, ds.scene, delay=delay)
-        power, angle, dl = g["power"], g["angle"], g["delay"]
+    v = np.asarray(extract(ds, "seed000", delay=delay), dtype=np.float64)
+    n_b = v.shape[1] // 3
+    power, angle, dl = v[:, :n_b], v[:, n_b:2 * n_b], v[:, 2 * n_b:]
     dl = np.log10(np.maximum(dl, 1e-12)) if delay == "selectivity" else dl * 1e9
     return np.stack([power, angle, dl], axis=-1)
 
@@ -104,7 +98,6 @@ class HMMRadioMap(Localizer):
     objective per iteration and start.
     """
 
-    name = "hmm"
     supervised = False
     param_spec = {
         "resolution": Param(Interval(float, 0, None, closed="neither"), "grid pitch delta (m)"),
@@ -234,6 +227,9 @@ class HMMRadioMap(Localizer):
         self.history_ = result.history
         self.objective_ = result.objective
         self.best_init_ = result.best_init
+        self.fit_info_.iterations = len(result.history)
+        self.fit_info_.objective = [float(h["total"]) for h in result.history]
+        self.fit_info_.notes.update(best_init=result.best_init, final_objective=float(result.objective))
         self.trajectory_los_ = m.regions[result.cells]
 
     def _emission(self, ds) -> np.ndarray:
@@ -282,39 +278,6 @@ class HMMRadioMap(Localizer):
                                    meta={"mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
                                          "method": self.name})
 
-    # -- persistence ------------------------------------------------------------------------------
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        m = self.model_
-        arrays = {"xy": m.graph.xy, "logd": m.logd, "phi": m.phi, "regions": m.regions.astype(np.uint8),
-                  "trajectory": self.trajectory_, "trajectory_smoothed": self.trajectory_smoothed_,
-                  "cells": self.cells_,
-                  **{f"param_{k}": v for k, v in m.params.arrays().items()}}
-        meta = {"delta": m.graph.delta, "n_offsets_radius": float(np.hypot(*m.graph.offsets[-1].T)),
-                "mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
-                "prior": [m.prior.potts, m.prior.shadow, m.prior.los_bias], "features": list(m.features),
-                "objective": self.objective_, "best_init": self.best_init_, "history": self.history_}
-        return arrays, meta
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        graph = build_cell_graph(arrays["xy"], meta["delta"], meta["n_offsets_radius"])
-        mob = meta["mobility"]
-        model = HMMModel(graph=graph, logd=arrays["logd"], phi=arrays["phi"],
-                         params=PropagationParams.from_arrays({k[6:]: v for k, v in arrays.items()
-                                                               if k.startswith("param_")}),
-                         regions=arrays["regions"].astype(bool),
-                         mobility=MobilityParams(mob["alpha"], tuple(mob["mean_velocity"]), mob["innovation_std"]),
-                         dt=meta["dt"], prior=SpatialPrior(*meta["prior"]), shadows=[np.zeros((0, 2), np.int64)]
-                         * arrays["logd"].shape[1], features=tuple(meta["features"]),
-                         extra={"height": meta["height"]})
-        self.model_ = model
-        self.trajectory_ = arrays["trajectory"]
-        self.trajectory_smoothed_ = arrays["trajectory_smoothed"]
-        self.cells_ = arrays["cells"].astype(np.int64)
-        self.trajectory_los_ = model.regions[self.cells_]
-        self.objective_ = meta["objective"]
-        self.best_init_ = meta["best_init"]
-        self.history_ = meta["history"]
-
 
 class GMA(HMMRadioMap):
     """Genius-aided map-assisted baseline: the HMM with the true propagation model given.
@@ -324,7 +287,6 @@ class GMA(HMMRadioMap):
     parameters are then estimated from the features alone, as in the HMM.
     """
 
-    name = "gma"
     supervised = True
 
     def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
@@ -341,5 +303,3 @@ class GMA(HMMRadioMap):
                        mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress)
 
 
-LOCALIZERS.register("hmm", HMMRadioMap)
-LOCALIZERS.register("gma", GMA)

@@ -4,20 +4,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from radiomap.errors import ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.base import Localizer
 from radiomap.localize.loanet.cnn import CNN2DNet, CNN3DNet
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.regressor import TorchTBFRegressor
 from radiomap.params import AnyOf, Interval, NoneValue, Options, Param
 
 
-@LOCALIZERS.register("wknn-tbf")
 class TBFWKNN(Localizer):
     """Weighted k-nearest neighbours, Euclidean distance between peak-normalised angle-delay TBF
     images ``X_AD`` (the Doppler axis aggregated, as for the networks; ``scale`` as the networks'
@@ -26,7 +23,6 @@ class TBFWKNN(Localizer):
     Distances are computed in blocks as ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product per block).
     """
 
-    name = "wknn-tbf"
     param_spec = {
         "k": Param(Interval(int, 1, None), "neighbours averaged"),
         "n_taps": Param(AnyOf(NoneValue("all stored"), Interval(int, 1, None)), "delay taps kept in X_AD"),
@@ -65,28 +61,19 @@ class TBFWKNN(Localizer):
             out[s:s + 1024] = (w[..., None] * self.pos_[idx]).sum(1) / w.sum(1, keepdims=True)
         return out
 
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        return {"db": self.db_, "pos": self.pos_}, {"n_taps": self.n_taps_}
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        self.db_, self.pos_, self.n_taps_ = arrays["db"], arrays["pos"], int(meta["n_taps"])
 
 
-@LOCALIZERS.register("cnn2d")
 class CNN2D(TorchTBFRegressor):
     """2-D CNN regressor on ``X_AD`` as a one-channel ``[A, G]`` image."""
 
-    name = "cnn2d"
 
     def _build(self, n_beams: int, n_taps: int) -> torch.nn.Module:
         return CNN2DNet(self.preset_.cnn)
 
 
-@LOCALIZERS.register("cnn3d")
 class CNN3D(TorchTBFRegressor):
     """3-D CNN regressor on ``X_AD`` as a ``[n_h, n_v, G]`` volume (UPA shape from the scene)."""
 
-    name = "cnn3d"
 
     def _build(self, n_beams: int, n_taps: int) -> torch.nn.Module:
         n_h, n_v = getattr(self, "array_shape_", (n_beams, 1))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from radiomap.errors import ParameterError
+from radiomap.localize.training import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,6 @@ class CNNConfig:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Training loop: optimiser, adaptive LR (reduce on plateau), early stopping, checkpoints."""
-
-    epochs: int = 1000
-    batch_size: int = 8
-    lr: float = 1e-4  # (chosen; lost in the seed)
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    l2: float = 1e-6  # explicit L2 penalty lambda ||theta||^2 of eq. 31 (chosen)
-    patience: int = 100  # early stopping, epochs without validation improvement
-    lr_patience: int = 20
-    lr_factor: float = 0.5
-    min_lr: float = 1e-6
-    val_fraction: float = 0.1
-    max_time_s: float | None = None  # wall-clock budget (stops like early stopping)
-
-    def __post_init__(self):
-        if self.optimizer not in ("adam", "adamw"):
-            raise ParameterError(f"optimizer = {self.optimizer!r}, expected 'adam' or 'adamw'")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise ParameterError(f"val_fraction = {self.val_fraction}, expected in [0, 1)")
-
-
-@dataclass(frozen=True)
 class LOANetPreset:
     """Everything one preset fixes."""
 
@@ -118,8 +95,8 @@ PAPER = LOANetPreset(
     ec=MaskDETRConfig("ec", hidden=256, heads=4, enc_layers=6, dec_layers=2, queries=4, ffn=512),
     tdc=TDCConfig(hidden=256, heads=8, enc_layers=4, dec_layers=2, ffn=256),
     cnn=CNNConfig(),
-    train_reg=TrainConfig(epochs=1000, batch_size=8, lr=1e-4, optimizer="adam", patience=100),
-    train_tdc=TrainConfig(epochs=1000, batch_size=16, lr=1e-4, optimizer="adamw", weight_decay=1e-2,
+    train_reg=TrainConfig(epochs=1000, batch_size=8, lr=1e-4, optimizer="adam", l2=1e-6, patience=100),
+    train_tdc=TrainConfig(epochs=1000, batch_size=16, lr=1e-4, optimizer="adamw", weight_decay=1e-2, l2=1e-6,
                           patience=100),
     notes={"source": "seed 002 Table III; learning rates lost in extraction (chosen 1e-4)"},
 )
@@ -136,7 +113,7 @@ CPU = LOANetPreset(
     cnn=CNNConfig(channels=(8, 16, 32), fc=128, dropout=0.0),
     train_reg=TrainConfig(epochs=200, batch_size=32, lr=1e-3, optimizer="adam", l2=1e-4, patience=15,
                           lr_patience=4),
-    train_tdc=TrainConfig(epochs=200, batch_size=64, lr=1e-3, optimizer="adamw", weight_decay=1e-2,
+    train_tdc=TrainConfig(epochs=200, batch_size=64, lr=1e-3, optimizer="adamw", weight_decay=1e-2, l2=1e-6,
                           patience=10, lr_patience=3),
     notes={"scaled": "hidden 64, fewer layers, tokens of 8 beams (one UPA column), larger batches and LR, "
                      "16 delay taps"},

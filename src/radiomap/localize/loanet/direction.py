@@ -7,18 +7,13 @@ belongs to the nearest class centre (sector of width ``2 pi / C`` centred on it)
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 import torch
-from safetensors.numpy import load_file, save_file
 
-from radiomap.errors import DataError, NotFittedError
-from radiomap.localize.loanet.config import TDCConfig, TrainConfig
+from radiomap.errors import NotFittedError
+from radiomap.localize.loanet.config import TDCConfig
 from radiomap.localize.loanet.fusion_tdc import build_tdc, tdc_loss
-from radiomap.localize.loanet.training import predict_batched, train_model
+from radiomap.localize.training import TrainConfig, predict_batched, seeded_init, train_model
 
 
 def heading_to_class(velocity: np.ndarray, n_classes: int = 16) -> np.ndarray:
@@ -73,8 +68,9 @@ def matched_template_classes(x_d: np.ndarray, templates: np.ndarray, template_cl
 class DirectionClassifier:
     """Fusion-TDC trained on (Doppler profile, coordinates) -> direction class.
 
-    ``fit(x_d [N, T], xyz [N, 3], classes [N])``; ``predict(x_d, xyz) -> int64 [N]``;
-    ``predict_proba``; ``save(dir)`` / ``load(dir)`` with safetensors + JSON.
+    ``fit(x_d [N, T], xyz [N, 3], classes [N])``; ``predict(x_d, xyz) -> int64 [N]``; ``predict_proba``.
+    After ``fit``: ``model_``, the normalisation statistics ``mean_``, ``std_``, ``d_mean_``, ``d_std_``,
+    ``n_doppler_`` and the ``TrainResult`` ``train_result_``.
     """
 
     def __init__(self, cfg: TDCConfig, train_cfg: TrainConfig, *, seed: int = 0, device: str = "cpu",
@@ -87,13 +83,13 @@ class DirectionClassifier:
         self.progress = progress
 
     def fit(self, x_d: np.ndarray, xyz: np.ndarray, classes: np.ndarray) -> DirectionClassifier:
-        torch.manual_seed(self.seed)
         xyz = np.asarray(xyz, dtype=np.float64)
         self.mean_, self.std_ = xyz.mean(0), np.maximum(xyz.std(0), 1e-3)
         d_in = doppler_input(x_d, self.cfg.log_doppler, self.cfg.doppler_bins)
         self.d_mean_, self.d_std_ = d_in.mean(0), np.maximum(d_in.std(0), 1e-6).astype(np.float32)
         self.n_doppler_ = int(d_in.shape[1])
-        self.model_ = build_tdc(self.cfg, self.n_doppler_)
+        with seeded_init(self.seed):
+            self.model_ = build_tdc(self.cfg, self.n_doppler_)
         data = {"d": torch.from_numpy(self._norm_d(x_d)),
                 "c": torch.from_numpy(self._norm(xyz)),
                 "y": torch.from_numpy(np.asarray(classes, dtype=np.int64))}
@@ -102,9 +98,9 @@ class DirectionClassifier:
         def loss_fn(model, b):
             return tdc_loss(model(b["d"], b["c"]), b["y"], cfg)
 
-        self.train_info_ = train_model(self.model_, loss_fn, data, self.train_cfg, seed=self.seed,
-                                       device=self.device, checkpoint_dir=self.checkpoint_dir,
-                                       progress=self.progress, desc="fusion-tdc")
+        self.train_result_ = train_model(self.model_, loss_fn, data, self.train_cfg, seed=self.seed,
+                                         device=self.device, checkpoint_dir=self.checkpoint_dir,
+                                         progress=self.progress, desc="fusion-tdc")
         return self
 
     def _norm_d(self, x_d: np.ndarray) -> np.ndarray:
@@ -127,39 +123,3 @@ class DirectionClassifier:
     def predict(self, x_d: np.ndarray, xyz: np.ndarray) -> np.ndarray:
         """Direction classes ``int64 [N]``."""
         return self.predict_proba(x_d, xyz).argmax(-1)
-
-    def norm_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """Input normalisation statistics (coordinates and Doppler bins) for persistence."""
-        return {f"{prefix}mean": self.mean_, f"{prefix}std": self.std_, f"{prefix}d_mean": self.d_mean_,
-                f"{prefix}d_std": self.d_std_}
-
-    def set_norm_arrays(self, arrays: dict[str, np.ndarray], prefix: str = "") -> None:
-        self.mean_, self.std_ = arrays[f"{prefix}mean"], arrays[f"{prefix}std"]
-        self.d_mean_, self.d_std_ = arrays[f"{prefix}d_mean"], arrays[f"{prefix}d_std"]
-
-    def save(self, directory: str | os.PathLike) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
-        arrays.update(self.norm_arrays())
-        save_file(arrays, str(directory / "tdc.safetensors"))
-        meta = {"n_doppler": self.n_doppler_, "cfg": self.cfg.__dict__, "seed": self.seed}
-        (directory / "tdc.json").write_text(json.dumps(meta))
-        return directory
-
-    @classmethod
-    def load(cls, directory: str | os.PathLike, train_cfg: TrainConfig | None = None) -> DirectionClassifier:
-        directory = Path(directory)
-        try:
-            meta = json.loads((directory / "tdc.json").read_text())
-            arrays = load_file(str(directory / "tdc.safetensors"))
-        except Exception as exc:
-            raise DataError(f"{directory}: cannot read saved Fusion-TDC: {exc}") from exc
-        obj = cls(TDCConfig(**meta["cfg"]), train_cfg or TrainConfig(), seed=meta["seed"])
-        obj.n_doppler_ = int(meta["n_doppler"])
-        obj.set_norm_arrays(arrays)
-        obj.model_ = build_tdc(obj.cfg, obj.n_doppler_)
-        sd = {k[6:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")}
-        obj.model_.load_state_dict(sd)
-        obj.model_.eval()
-        return obj

@@ -11,22 +11,21 @@ Example
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
 import numpy as np
 import torch
 
 from radiomap.errors import NotFittedError
-from radiomap.localize.base import LOCALIZERS
 from radiomap.localize.loanet.config import override
 from radiomap.localize.loanet.detr import build_maskdetr
 from radiomap.localize.loanet.direction import DirectionClassifier
+from radiomap.localize.loanet.fusion_tdc import build_tdc
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.regressor import TorchTBFRegressor
 from radiomap.params import Options, Param
 
 
-@LOCALIZERS.register("loanet")
 class LOANet(TorchTBFRegressor):
     """MaskDETR-Reg (``backbone`` ``"de"`` or ``"ec"``) on the angle-delay image ``X_AD`` and mask ``M``.
 
@@ -39,7 +38,6 @@ class LOANet(TorchTBFRegressor):
     Other parameters: see :class:`~radiomap.localize.loanet.regressor.TorchTBFRegressor`.
     """
 
-    name = "loanet"
     uses_mask = True
     param_spec = {"backbone": Param(Options("de", "ec"), "MaskDETR backbone: dual embedding or early concat"),
                   **TorchTBFRegressor.param_spec}
@@ -64,40 +62,38 @@ class LOANet(TorchTBFRegressor):
     def fit_direction(self, x_d: np.ndarray, xyz: np.ndarray, classes: np.ndarray, *,
                       epochs: int | None = None, max_time_s: float | None = None) -> LOANet:
         """Train Fusion-TDC on Doppler profiles ``[N, T]``, coordinates ``[N, 3]`` (true ones, as in
-        the seed) and direction classes ``[N]``."""
+        the seed) and direction classes ``[N]``; learned as ``tdc_model_``, ``tdc_stats_``."""
         cfg = override(self.preset_.train_tdc, epochs=epochs, max_time_s=max_time_s)
-        self.tdc_ = DirectionClassifier(self.preset_.tdc, cfg, seed=self.seed, device=self.device,
-                                        progress=self.progress).fit(x_d, xyz, classes)
+        tdc = DirectionClassifier(self.preset_.tdc, cfg, seed=self.seed, device=self.device,
+                                  progress=self.progress).fit(x_d, xyz, classes)
+        self.tdc_model_ = tdc.model_
+        self.tdc_stats_ = {k: getattr(tdc, k) for k in _TDC_STATS}
+        self.fit_info_.training["direction"] = asdict(tdc.train_result_)
         return self
+
+    def direction_classifier(self) -> DirectionClassifier:
+        """The fitted Fusion-TDC (``predict(x_d, xyz)``, ``predict_proba``, ``model_``)."""
+        if not hasattr(self, "tdc_model_"):
+            raise NotFittedError("loanet: the direction head is not fitted; call fit_direction() first")
+        tdc = DirectionClassifier(self.preset_.tdc, self.preset_.train_tdc, seed=self.seed, device=self.device)
+        tdc.model_ = self.tdc_model_
+        for k in _TDC_STATS:
+            setattr(tdc, k, self.tdc_stats_[k])
+        return tdc
 
     def predict_direction(self, ds, xyz: np.ndarray | None = None) -> np.ndarray:
         """Direction classes ``int64 [N]`` of ``ds``; coordinates from MaskDETR-Reg unless given."""
-        if not hasattr(self, "tdc_"):
-            raise NotFittedError("loanet: the direction head is not fitted; call fit_direction() first")
+        tdc = self.direction_classifier()
         x_d = tbf_features(ds)["x_d"]
         if xyz is None:
             xyz = self.predict(ds)
-        return self.tdc_.predict(x_d, xyz)
+        return tdc.predict(x_d, xyz)
 
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays, meta = super()._get_state()
-        if hasattr(self, "tdc_"):
-            t = self.tdc_
-            arrays.update({f"tdc.{k}": v.detach().cpu().numpy() for k, v in t.model_.state_dict().items()})
-            arrays.update(t.norm_arrays("tdc_"))
-            meta["tdc"] = {"n_doppler": t.n_doppler_}
-        return arrays, meta
+    def _build_module(self, name: str) -> torch.nn.Module:
+        if name == "tdc_model_":
+            return build_tdc(self.preset_.tdc, self.tdc_stats_["n_doppler_"])
+        return super()._build_module(name)
 
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        super()._set_state(arrays, meta)
-        if "tdc" in meta:
-            from radiomap.localize.loanet.fusion_tdc import build_tdc
 
-            t = DirectionClassifier(self.preset_.tdc, self.preset_.train_tdc, seed=self.seed)
-            t.n_doppler_ = int(meta["tdc"]["n_doppler"])
-            t.set_norm_arrays(arrays, "tdc_")
-            t.model_ = build_tdc(t.cfg, t.n_doppler_)
-            t.model_.load_state_dict({k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                                      if k.startswith("tdc.")})
-            t.model_.eval()
-            self.tdc_ = t
+_TDC_STATS = ("mean_", "std_", "d_mean_", "d_std_", "n_doppler_")
+"""Fitted normalisation of the Fusion-TDC inputs, kept by ``LOANet`` with the network."""

@@ -5,7 +5,7 @@ safetensors persistence."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from torch.nn import functional as F
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer
 from radiomap.localize.loanet.config import PRESETS, get_preset, override
 from radiomap.localize.loanet.inputs import tbf_features
-from radiomap.localize.loanet.training import predict_batched, train_model
+from radiomap.localize.training import predict_batched, seeded_init, train_model
 from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Pattern
 
 
@@ -85,7 +85,6 @@ class TorchTBFRegressor(Localizer):
         return torch.from_numpy(f["x_ad"]), torch.from_numpy(f["mask"])
 
     def _fit(self, train) -> None:
-        torch.manual_seed(self.seed)
         x, m = self._inputs(train)
         self.n_beams_, self.n_taps_ = int(x.shape[1]), int(x.shape[2])
         if hasattr(train, "scene") and train.scene is not None:
@@ -94,15 +93,19 @@ class TorchTBFRegressor(Localizer):
         self.mean_ = pos.mean(0)
         self.std_ = np.maximum(pos.std(0), 1e-3)
         y = torch.from_numpy(((pos - self.mean_) / self.std_).astype(np.float32))
-        self.model_ = self._build(self.n_beams_, self.n_taps_)
+        with seeded_init(self.seed):
+            self.model_ = self._build(self.n_beams_, self.n_taps_)
         fwd = self._forward
 
         def loss_fn(model, b):
             return F.mse_loss(fwd(model, b["x"], b["m"]), b["y"])
 
-        self.train_info_ = train_model(self.model_, loss_fn, {"x": x, "m": m, "y": y}, self._train_config(),
-                                       seed=self.seed, device=self.device, checkpoint_dir=self.checkpoint_dir,
-                                       resume=self.resume, progress=self.progress, desc=self.name)
+        result = train_model(self.model_, loss_fn, {"x": x, "m": m, "y": y}, self._train_config(),
+                             seed=self.seed, device=self.device, checkpoint_dir=self.checkpoint_dir,
+                             resume=self.resume, progress=self.progress, desc=self.name)
+        self.fit_info_.training["regressor"] = asdict(result)
+        self.fit_info_.iterations, self.fit_info_.stopped = result.epochs_run, result.stopped
+        self.fit_info_.objective = [h["val"] for h in result.history]
 
     def _scene_info(self, scene) -> None:
         from radiomap.features.beamspace import array_shape
@@ -119,22 +122,5 @@ class TorchTBFRegressor(Localizer):
         out = self.predict_normalised(x, m).numpy().astype(np.float64)
         return out * self.std_ + self.mean_
 
-    # -- persistence ---------------------------------------------------------------------------
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
-        arrays.update(mean=self.mean_, std=self.std_)
-        meta = {"n_beams": self.n_beams_, "n_taps": self.n_taps_,
-                "array_shape": list(getattr(self, "array_shape_", (self.n_beams_, 1))),
-                "train_info": {k: v for k, v in getattr(self, "train_info_", {}).items() if k != "history"},
-                "history": getattr(self, "train_info_", {}).get("history", [])}
-        return arrays, meta
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        self.n_beams_, self.n_taps_ = int(meta["n_beams"]), int(meta["n_taps"])
-        self.array_shape_ = tuple(meta["array_shape"])
-        self.mean_, self.std_ = arrays["mean"], arrays["std"]
-        self.model_ = self._build(self.n_beams_, self.n_taps_)
-        sd = {k[6:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("model.")}
-        self.model_.load_state_dict(sd)
-        self.model_.eval()
-        self.train_info_ = dict(meta.get("train_info", {}), history=meta.get("history", []))
+    def _build_module(self, name: str) -> torch.nn.Module:
+        return self._build(self.n_beams_, self.n_taps_)

@@ -11,13 +11,13 @@ and an entry ``g`` (both flattened):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from radiomap.errors import ParameterError
-from radiomap.localize.base import LOCALIZERS, Localizer
+from radiomap.localize.base import Localizer
 from radiomap.localize.neuralmap.localizer import csi_matrix
 from radiomap.params import Interval, Param
 
@@ -74,42 +74,29 @@ class _CSIFingerprint(Localizer):
             out.append(((w[..., None] * pos).sum(1) / w.sum(1, keepdim=True)).numpy())
         return np.concatenate(out) if out else np.zeros((0, 3))
 
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        re_im = np.stack([self.csi_.real, self.csi_.imag], axis=-1).astype(np.float32)
-        return {"csi": re_im, "positions": self.positions_}, {}
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        self.csi_ = (arrays["csi"][..., 0] + 1j * arrays["csi"][..., 1]).astype(np.complex64)
-        self.positions_ = np.asarray(arrays["positions"], dtype=np.float64)
 
 
-@LOCALIZERS.register("nn-pi")
 class PhaseInsensitiveNN(_CSIFingerprint):
     """Nearest neighbour with the phase-insensitive similarity ``|h^H g| / (||h|| ||g||)``."""
 
-    name = "nn-pi"
     phase_insensitive = True
 
     def __init__(self, *, query_batch: int = 1024):
         super().__init__(k=1, query_batch=query_batch)
 
 
-@LOCALIZERS.register("nn-cosine")
 class CosineNN(_CSIFingerprint):
     """Nearest neighbour with the cosine similarity ``Re(h^H g) / (||h|| ||g||)``."""
 
-    name = "nn-cosine"
     phase_insensitive = False
 
     def __init__(self, *, query_batch: int = 1024):
         super().__init__(k=1, query_batch=query_batch)
 
 
-@LOCALIZERS.register("wknn-csi")
 class ChannelWKNN(_CSIFingerprint):
     """Weighted k-nearest neighbours on the phase-insensitive distance (weights ``1 / d_PI``)."""
 
-    name = "wknn-csi"
     phase_insensitive = True
     param_spec = {"k": Param(Interval(int, 1, None), "neighbours averaged"), **_CSIFingerprint.param_spec}
 

@@ -8,13 +8,14 @@ assumed on a plane (the median training height) inside the training positions' b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from radiomap.errors import DataError
-from radiomap.localize.base import LOCALIZERS, PROGRESS, SEED, TORCH_DEVICE, Localizer
+from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer
 from radiomap.localize.neuralmap.atoms import init_atoms
 from radiomap.localize.neuralmap.localize import PipelineConfig, localize
 from radiomap.localize.neuralmap.model import ModelBasedChannelMap, build_model_based_map, model_bytes
@@ -52,7 +53,6 @@ def dataset_wavelength(ds: CSIDataset) -> float:
     return SPEED_OF_LIGHT / float(carrier)
 
 
-@LOCALIZERS.register("neuralmap")
 class NeuralMapLocalizer(Localizer):
     """Model-based neural location-to-channel map + 5-stage search (SPEC section 3).
 
@@ -67,7 +67,6 @@ class NeuralMapLocalizer(Localizer):
     device : "auto" (CUDA if present), "cpu" or "cuda"; seed : all randomness; progress : tqdm bars
     """
 
-    name = "neuralmap"
     supervised = True
     param_spec = {
         "n_regions": Param(Interval(int, 1, None), "Taylor-expansion regions per axis (n_regions^2 regions)"),
@@ -155,40 +154,37 @@ class NeuralMapLocalizer(Localizer):
         self.model_ = build_model_based_map(init, lo=self.lo_, hi=self.hi_, wavelength=self.wavelength_,
                                             hidden=self.hidden, n_layers=self.n_layers, n_ff=self.n_ff,
                                             ff_max_cycles_per_m=self.ff_max_cycles_per_m, seed=self.seed)
-        self.train_result_ = train_map(self.model_, pos, h, epochs=self.epochs, batch_size=self.batch_size,
-                                       lr=self.lr, val_fraction=self.val_fraction, patience=self.patience,
-                                       seed=self.seed, device=dev, progress=self.progress, desc="neuralmap")
+        result = train_map(self.model_, pos, h, epochs=self.epochs, batch_size=self.batch_size,
+                           lr=self.lr, val_fraction=self.val_fraction, patience=self.patience,
+                           seed=self.seed, device=dev, progress=self.progress, desc="neuralmap")
         self.model_.to("cpu")
+        self.model_config_ = dict(self.model_.config)
+        self.fit_info_.training["map"] = asdict(result)
+        self.fit_info_.iterations = result.epochs_run
+        self.fit_info_.objective = [h["val_nmse_db"] for h in result.history]
+        self.fit_info_.notes.update(model_bytes=model_bytes(self.model_), best_val_nmse_db=result.best_val_nmse_db)
 
     def _predict(self, ds: CSIDataset) -> np.ndarray:
+        return self.localize_with_costs(ds)[0]
+
+    def localize_with_costs(self, ds: CSIDataset) -> tuple[np.ndarray, dict]:
+        """Positions ``[N, 3]`` (m) of ``ds`` and the per-stage search costs of ``localize`` (time, evaluations)."""
+        self.check_fitted()
+        self.check_compatible(ds)
         dev = resolve_device(self.device)
         self.model_.to(dev)
         h = csi_matrix(ds) / self.scale_
-        pos, self.last_costs_ = localize(self.model_, h, lo=self.lo_, hi=self.hi_, z=self.z_,
-                                         wavelength=self.wavelength_, config=self.pipeline_config(), device=dev,
-                                         progress=self.progress)
-        self.model_.to("cpu")
-        return pos
+        try:
+            return localize(self.model_, h, lo=self.lo_, hi=self.hi_, z=self.z_, wavelength=self.wavelength_,
+                            config=self.pipeline_config(), device=dev, progress=self.progress)
+        finally:
+            self.model_.to("cpu")
 
-    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
-        meta = {"scale": self.scale_, "wavelength": self.wavelength_, "lo": self.lo_, "hi": self.hi_, "z": self.z_,
-                "model_config": self.model_.config}
-        return arrays, meta
-
-    def _set_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        cfg = meta["model_config"]
-        d, a, s = cfg["n_atoms"], cfg["n_antennas"], cfg["n_subcarriers"]
-        self.scale_, self.wavelength_, self.z_ = float(meta["scale"]), float(meta["wavelength"]), float(meta["z"])
-        self.lo_, self.hi_ = np.asarray(meta["lo"]), np.asarray(meta["hi"])
-        model = ModelBasedChannelMap(
+    def _build_module(self, name: str) -> ModelBasedChannelMap:
+        cfg = self.model_config_
+        d, a, s, r = cfg["n_atoms"], cfg["n_antennas"], cfg["n_subcarriers"], self.n_regions
+        return ModelBasedChannelMap(
             wave_vectors=np.zeros((d, 3)), psi_a=np.zeros((d, a), complex), psi_f=np.zeros((d, s), complex),
-            w0=np.ones(d, complex), atom_region=np.zeros(d, np.int64),
-            centroids_x=np.zeros(len(arrays["model.centroids_x"])),
-            centroids_y=np.zeros(len(arrays["model.centroids_y"])), z_ref=cfg["z_ref"], lo=self.lo_, hi=self.hi_,
-            wavelength=cfg["wavelength"], hidden=cfg["hidden"], n_layers=cfg["n_layers"],
-            ff_freqs=np.zeros((2, cfg["n_ff"])))
-        state = {k.removeprefix("model."): torch.as_tensor(v) for k, v in arrays.items() if k.startswith("model.")}
-        model.load_state_dict(state, strict=True)
-        model.eval()
-        self.model_ = model
+            w0=np.ones(d, complex), atom_region=np.zeros(d, np.int64), centroids_x=np.zeros(r),
+            centroids_y=np.zeros(r), z_ref=cfg["z_ref"], lo=self.lo_, hi=self.hi_, wavelength=cfg["wavelength"],
+            hidden=cfg["hidden"], n_layers=cfg["n_layers"], ff_freqs=np.zeros((2, cfg["n_ff"])))

@@ -1,0 +1,129 @@
+"""The feature stage: named, registered extractors ``CSIDataset -> array [N, ...]``, materialised into
+``ds.features`` so that fits, comparisons and files share them.
+
+A localizer names the feature it consumes (its ``inputs`` parameter) and reads it with
+:func:`extract`; nothing is cached behind its back. To compute once and reuse (several methods on
+one dataset, repeated fits), materialise: ``ds = materialise(ds, ["seed000"])`` in Python, or
+``radiomap features compute seed000 in.h5 -o out.h5`` on the command line; the feature is then
+stored in the dataset (and its HDF5 file) under its key, with its parameters in
+``meta["features"][key]``.
+
+Example
+-------
+>>> ds2 = materialise(ds, [("seed000", {"delay": "rms"})])   # doctest: +SKIP
+>>> extract(ds2, "seed000", delay="rms").shape                # doctest: +SKIP
+(813, 12)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from radiomap.errors import DataError, ParameterError
+from radiomap.params import Param, validate_params
+from radiomap.registry import Registry
+
+if TYPE_CHECKING:
+    from radiomap.data import CSIDataset
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A registered extractor: ``fn(ds, **params) -> float array [N, ...]`` with declared parameters."""
+
+    fn: Callable[..., np.ndarray]
+    help: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+FEATURES = Registry("feature", {
+    "seed000": "radiomap.features.seed000:SEED000",
+    "beamspace": "radiomap.features.beampower:BEAMSPACE",
+})
+"""Registry of feature extractors by name (``radiomap features list``)."""
+
+
+def feature_key(name: str, params: Mapping[str, Any] | None = None) -> str:
+    """Key under which ``name`` with ``params`` is stored: the name for default parameters, else
+    ``name(k=v,...)`` (sorted keys)."""
+    spec = FEATURES.get(name)
+    full = _resolve(name, spec, params)
+    changed = {k: v for k, v in sorted(full.items()) if spec.defaults.get(k) != v}
+    return name if not changed else name + "(" + ",".join(f"{k}={v}" for k, v in changed.items()) + ")"
+
+
+def extract(ds: CSIDataset, name: str, **params: Any) -> np.ndarray:
+    """Feature ``name`` of every sample of ``ds``: the stored one when ``ds`` has it, else computed.
+
+    ``name`` may also be the key of any array stored in ``ds.features`` (e.g. an imported feature);
+    then no parameters are accepted.
+    """
+    if name not in FEATURES:
+        if params:
+            raise ParameterError(f"feature {name!r} is stored, not registered: it takes no parameters")
+        if name not in ds.features:
+            known = ", ".join(FEATURES.names())
+            raise DataError(f"dataset has no feature {name!r} (stored: {sorted(ds.features) or 'none'}; "
+                            f"registered: {known})")
+        return ds.features[name]
+    key = feature_key(name, params)
+    if key in ds.features:
+        return ds.features[key]
+    spec = FEATURES.get(name)
+    out = np.asarray(spec.fn(ds, **_resolve(name, spec, params)))
+    if out.shape[:1] != (ds.n_samples,):
+        raise DataError(f"feature {name!r}: extractor returned shape {out.shape}, expected [N={ds.n_samples}, ...]")
+    return out
+
+
+def materialise(ds: CSIDataset, features: Iterable[str | tuple[str, Mapping[str, Any]]]) -> CSIDataset:
+    """A dataset like ``ds`` with ``features`` (names, or ``(name, params)``) computed and stored.
+
+    Already stored features are kept, not recomputed. ``ds`` itself is not changed; arrays are shared.
+    The time spent per feature (ms per sample) is recorded in ``meta["features"][key]["ms_per_sample"]``.
+    """
+    feats = dict(ds.features)
+    record = dict(ds.meta.get("features", {}))
+    for item in features:
+        name, params = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
+        key = feature_key(name, params)
+        if key in feats:
+            continue
+        t0 = time.perf_counter()
+        feats[key] = extract(ds, name, **params)
+        record[key] = {"name": name, "params": _resolve(name, FEATURES.get(name), params),
+                       "ms_per_sample": 1e3 * (time.perf_counter() - t0) / max(ds.n_samples, 1)}
+    return ds.with_features(feats, meta=dict(ds.meta, features=record))
+
+
+def parse_feature(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"seed000"`` -> ``("seed000", {})``; ``"seed000(delay=rms)"`` -> ``("seed000", {"delay": "rms"})``."""
+    import json
+
+    spec = spec.strip()
+    if "(" not in spec:
+        return spec, {}
+    if not spec.endswith(")"):
+        raise ParameterError(f"feature {spec!r}: expected NAME or NAME(key=value,...)")
+    name, body = spec[:-1].split("(", 1)
+    params: dict[str, Any] = {}
+    for item in filter(None, (p.strip() for p in body.split(","))):
+        if "=" not in item:
+            raise ParameterError(f"feature {spec!r}: {item!r} is not key=value")
+        k, v = item.split("=", 1)
+        try:
+            params[k.strip()] = json.loads(v)
+        except ValueError:
+            params[k.strip()] = v.strip()
+    return name.strip(), params
+
+
+def _resolve(name: str, spec: Feature, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Declared defaults completed with validated ``params``."""
+    return dict(spec.defaults) | validate_params(spec.params, dict(params or {}), owner=f"feature {name}")

@@ -1,0 +1,34 @@
+"""The table of localization methods: registry name -> class (imported on first use).
+
+The names here are the only place a method's name is written: the CLI's choices, ``radiomap
+methods``, saved models and reports all take them from this table (``Localizer.name``).
+"""
+
+from radiomap.registry import Registry
+
+LOCALIZERS = Registry("localizer", {
+    # trivial baseline and supervised fingerprinting (seed 000 Table II)
+    "centroid": "radiomap.localize.fingerprint:Centroid",
+    "knn": "radiomap.localize.fingerprint:KNN",
+    "wknn": "radiomap.localize.fingerprint:WKNN",
+    "svm": "radiomap.localize.fingerprint:SVMRegressor",
+    "dnn": "radiomap.localize.fingerprint:DNN",
+    # geometric, unsupervised
+    "wcl": "radiomap.localize.geometric:WCL",
+    "aoa": "radiomap.localize.geometric:AoATriangulation",
+    # seed 000: unsupervised radio map, genius-aided variant, channel charting
+    "hmm": "radiomap.localize.hmm.model:HMMRadioMap",
+    "gma": "radiomap.localize.hmm.model:GMA",
+    "charting": "radiomap.localize.charting.model:ChannelCharting",
+    # seeds 001/003: model-based neural location-to-channel map and its fingerprint baselines
+    "neuralmap": "radiomap.localize.neuralmap.localizer:NeuralMapLocalizer",
+    "nn-pi": "radiomap.localize.neuralmap.baselines:PhaseInsensitiveNN",
+    "nn-cosine": "radiomap.localize.neuralmap.baselines:CosineNN",
+    "wknn-csi": "radiomap.localize.neuralmap.baselines:ChannelWKNN",
+    # seed 002: LOA-Net and its baselines on triple-beam fingerprints
+    "loanet": "radiomap.localize.loanet.loanet:LOANet",
+    "wknn-tbf": "radiomap.localize.loanet.baselines:TBFWKNN",
+    "cnn2d": "radiomap.localize.loanet.baselines:CNN2D",
+    "cnn3d": "radiomap.localize.loanet.baselines:CNN3D",
+})
+"""Registry of localizer classes by method name (``radiomap fit NAME``)."""
