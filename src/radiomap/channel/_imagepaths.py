@@ -221,6 +221,15 @@ def pack(*, gain, length, element_length, departure, arrival, valid, order, kind
     }
 
 
+def above_cull(gain: np.ndarray, user: np.ndarray, o: np.ndarray, lam: float, cull_db: float) -> np.ndarray:
+    """Paths kept by gain culling: ``|gain| >= 10^(cull_db / 20)`` times free space at the direct distance.
+
+    Input: ``gain [M]`` path amplitudes, ``user [M, 3]`` positions, ``o [3]`` the AP (m), ``cull_db`` (dB, < 0).
+    Output: [M] bool.
+    """
+    return np.abs(gain) >= 10 ** (cull_db / 20) * free_space(lam, norm(user - o))
+
+
 def free_space(lam: float, length: np.ndarray) -> np.ndarray:
     """Free-space amplitude ``lambda / (4 pi d)`` (d floored at 1 mm)."""
     return lam / (4.0 * np.pi * np.maximum(length, 1e-3))

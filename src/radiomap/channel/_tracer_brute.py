@@ -38,7 +38,7 @@ def candidate_sequences(n_planes: int, max_order: int) -> list[np.ndarray]:
 
 
 def trace_chunk(scene: Scene, planes: ip.Planes, pos: np.ndarray, max_order: int, use_scatterers: bool,
-                width: int):
+                width: int, cull_db: float | None = None):
     """Brute-force paths of positions ``pos [N, 3]``.
 
     Output
@@ -64,7 +64,7 @@ def trace_chunk(scene: Scene, planes: ip.Planes, pos: np.ndarray, max_order: int
         cands = [ip.direct_path(scene, pos, o, elem, pen)]
         for seq in seqs:
             if len(seq):
-                cands.append(_reflections(scene, planes, pos, o, elem, seq))
+                cands.append(_reflections(scene, planes, pos, o, elem, seq, cull_db))
         if n_sc:
             cands.append(ip.scattered_paths(scene, pos, o, elem, pen))
         per_ap.append({k: np.concatenate([c[k] for c in cands], axis=1) for k in cands[0]})
@@ -84,8 +84,11 @@ def trace_chunk(scene: Scene, planes: ip.Planes, pos: np.ndarray, max_order: int
 
 
 def _reflections(scene: Scene, planes: ip.Planes, pos: np.ndarray, o: np.ndarray, elem: np.ndarray,
-                 seq: np.ndarray) -> dict:
-    """Specular paths for plane sequences ``seq [Q, k]`` at every position: dense ``[N, Q, ...]``."""
+                 seq: np.ndarray, cull_db: float | None) -> dict:
+    """Specular paths for plane sequences ``seq [Q, k]`` at every position: dense ``[N, Q, ...]``.
+
+    With ``cull_db``, paths weaker than that (dB) relative to free space at the direct distance are invalid.
+    """
     lam = scene.ofdm.wavelength
     q, k = seq.shape
     n = len(pos)
@@ -96,8 +99,9 @@ def _reflections(scene: Scene, planes: ip.Planes, pos: np.ndarray, o: np.ndarray
     loss_db = ip.penetration_of_chain(lambda a, b: penetration_db(scene, a, b), o, points, user)
     length = ip.norm(user - images[-1][cols])
     out = _dense(n, q, elem.shape[0])
-    out["valid"][rows, cols] = True
-    out["gain"][rows, cols] = ip.free_space(lam, length) * coef * 10 ** (-loss_db / 20)
+    gain = ip.free_space(lam, length) * coef * 10 ** (-loss_db / 20)
+    out["valid"][rows, cols] = True if cull_db is None else ip.above_cull(gain, user, o, lam, cull_db)
+    out["gain"][rows, cols] = gain
     out["length"][rows, cols] = length
     out["element_length"][rows, cols] = ip.norm(user[:, None, :] - img_el[cols])
     out["departure"][rows, cols] = ip.unit(points[0] - o)

@@ -34,7 +34,7 @@ from radiomap.channel.wallgrid import WallGrid, pair_crossings
 from radiomap.scene.geometry import segment_wall_crossings
 from radiomap.scene.scene import Scene
 
-_GROUP = 16  # positions per group in the coarse beam test
+_GROUP = 4  # positions per group in the coarse beam test
 _DENSE_MAX_WALLS = 24  # up to this many walls, every leg is tested against every wall
 _PAIRS_PER_BLOCK = 1 << 20  # (position or group, beam) pairs tested at once
 
@@ -45,8 +45,10 @@ class PrunedTracer:
     ``trace_chunk(pos)`` traces a block of positions; blocks may run in parallel threads.
     """
 
-    def __init__(self, scene: Scene, planes: ip.Planes, max_order: int, use_scatterers: bool, width: int):
+    def __init__(self, scene: Scene, planes: ip.Planes, max_order: int, use_scatterers: bool, width: int,
+                 cull_db: float | None = None):
         self.scene, self.planes, self.max_order, self.width = scene, planes, max_order, width
+        self.cull_db = cull_db
         self.use_scatterers = use_scatterers and len(scene.scatterers) > 0
         wa = scene.wall_arrays
         self.indexed = len(wa["a"]) > _DENSE_MAX_WALLS
@@ -80,13 +82,26 @@ class PrunedTracer:
                 if not len(rows):
                     continue
                 rows, cols, points, coef = ip.backtrace(self.planes, pos, table.images, table.seq, rows, cols)
+                length = ip.norm(pos[rows] - table.images[-1][cols])
+                budget = None
+                if self.cull_db is not None:  # penetration (dB) a candidate can afford before it is culled
+                    direct = ip.free_space(lam, ip.norm(pos[rows] - o))
+                    with np.errstate(divide="ignore"):
+                        budget = 20 * np.log10(np.abs(coef) * ip.free_space(lam, length) / direct) - self.cull_db
+                    budget = budget + 1e-6  # decided exactly below, as the oracle does
+                keep, loss_db = legs.chain_loss(tab, table, o, points, rows, cols, budget)
+                rows, cols, coef, length = rows[keep], cols[keep], coef[keep], length[keep]
+                points = [pt[keep] for pt in points]
                 user = pos[rows]
-                loss_db = legs.chain_loss(tab, table, o, points, rows, cols)
-                length = ip.norm(user - table.images[-1][cols])
+                gain = ip.free_space(lam, length) * coef * 10 ** (-loss_db / 20)
+                if self.cull_db is not None:
+                    strong = ip.above_cull(gain, user, o, lam, self.cull_db)
+                    rows, cols, length, gain = rows[strong], cols[strong], length[strong], gain[strong]
+                    user, points = user[strong], [pt[strong] for pt in points]
                 seq = table.seq[cols]
                 key = k * span + (seq * self.base ** np.arange(k - 1, -1, -1)).sum(-1)
                 found.append(_rows(b, rows, key, np.pad(seq, ((0, 0), (0, width - k)), constant_values=-1), {
-                    "gain": (ip.free_space(lam, length) * coef * 10 ** (-loss_db / 20)).astype(np.complex128),
+                    "gain": gain.astype(np.complex128),
                     "length": length,
                     "element_length": ip.norm(user[:, None, :] - table.element_images[cols]),
                     "departure": ip.unit(points[0] - o), "arrival": ip.unit(user - points[-1]),
@@ -130,28 +145,45 @@ class _Legs:
         return loss
 
     def chain_loss(self, tab: _ApTables, table: _OrderTable, o: np.ndarray, points: list[np.ndarray],
-                   rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Total loss (dB) ``[M]`` of the legs AP -> points[0] -> ... -> user of candidates ``rows, cols``."""
+                   rows: np.ndarray, cols: np.ndarray, budget: np.ndarray | None = None):
+        """Total loss (dB) of the legs AP -> points[0] -> ... -> user of candidates ``rows, cols [M]``.
+
+        With ``budget [M]`` (dB), a candidate is dropped as soon as its losses so far exceed its
+        budget (the last leg is computed first).
+
+        Output: ``keep [M']`` (indices of the kept candidates) and their losses ``[M']``
+        """
         user = self.pos[rows]
         chain = [np.broadcast_to(o, user.shape)] + points + [user]
+        n_legs = len(chain) - 1
+        alive = np.arange(len(rows))
+        per_leg = np.zeros((n_legs, len(rows)))
+        for j in [n_legs - 1] + list(range(n_legs - 1)):
+            per_leg[j, alive] = self._leg_loss(tab, table, chain, j, rows, cols, alive)
+            if budget is not None:
+                alive = alive[per_leg[:, alive].sum(0) <= budget[alive]]
+        total = np.zeros(len(alive))
+        for j in range(n_legs):  # in leg order, as the oracle adds them
+            total = total + per_leg[j, alive]
+        return alive, total
+
+    def _leg_loss(self, tab: _ApTables, table: _OrderTable, chain: list[np.ndarray], j: int,
+                  rows: np.ndarray, cols: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Losses (dB) ``[len(idx)]`` of leg ``j`` (``chain[j] -> chain[j+1]``) of candidates ``idx``."""
+        a, b = chain[j][idx], chain[j + 1][idx]
         if self.index is None:
-            return sum(self._loss(a, b, []) for a, b in zip(chain[:-1], chain[1:], strict=True))
-        m = table.n_walls[cols]
-        first = table.first_wall[cols]
-        total = np.zeros(len(rows))
-        for j in range(len(chain) - 1):
-            a, b = chain[j], chain[j + 1]
-            run = table.run[cols, j]
-            last = run == m
-            from_ap = (run == 0) & ~last
-            from_image = (run == 1) & ~last & ~tab.full_first[np.maximum(first, 0)]
-            at_ap = np.broadcast_to(o, user.shape)
-            groups = [(self.index, rows, user, np.flatnonzero(last)),
-                      (tab.index, np.zeros(len(rows), np.int64), at_ap, np.flatnonzero(from_ap)),
-                      (tab.index, 1 + first, tab.sources[1 + np.maximum(first, 0)], np.flatnonzero(from_image)),
-                      (None, None, None, np.flatnonzero(~(last | from_ap | from_image)))]
-            total = total + self._loss(a, b, groups)
-        return total
+            return self._loss(a, b, [])
+        rows, cols = rows[idx], cols[idx]
+        user = chain[-1][idx]
+        run, m, first = table.run[cols, j], table.n_walls[cols], table.first_wall[cols]
+        last = run == m
+        from_ap = (run == 0) & ~last
+        from_image = (run == 1) & ~last & ~tab.full_first[np.maximum(first, 0)]
+        groups = [(self.index, rows, user, np.flatnonzero(last)),
+                  (tab.index, np.zeros(len(rows), np.int64), chain[0][idx], np.flatnonzero(from_ap)),
+                  (tab.index, 1 + first, tab.sources[1 + np.maximum(first, 0)], np.flatnonzero(from_image)),
+                  (None, None, None, np.flatnonzero(~(last | from_ap | from_image)))]
+        return self._loss(a, b, groups)
 
     def _loss(self, a: np.ndarray, b: np.ndarray, groups: list) -> np.ndarray:
         """Losses (dB) ``[M]`` of legs ``a -> b [M, 3]``; ``groups`` = (index, source, source point, legs) tuples.

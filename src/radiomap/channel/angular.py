@@ -4,11 +4,12 @@ Every leg of a specular path lies, in the floor plan, on a ray from a point know
 the user (the last straight run of the path), the AP (the first run) or the AP's image across
 the first wall (the second run). For each such source the index splits the directions into
 ``n_bins`` equal sectors and lists, per sector, the walls whose angular extent (seen from the
-source) meets it, widened by ``EPS_ANG`` plus ``EPS_M`` of arc at the nearer end. A wall
-crossed by a leg is seen from the source in the leg's direction, so it is listed in that
-direction's sector: the candidates are a superset of the crossings, which are then found with
-the exact test of ``radiomap.scene.geometry.segment_wall_crossings``. A wall passing within
-``EPS_M`` of the source is listed in every sector.
+source) meets it, widened by ``EPS_ANG`` plus ``EPS_M`` of arc at the nearer end, sorted by
+their distance from the source. A wall crossed by a leg is seen from the source in the leg's
+direction, no farther than the leg's far end, so it is among that sector's walls up to that
+distance: the candidates are a superset of the crossings, which are then found with the exact
+test of ``radiomap.scene.geometry.segment_wall_crossings``. A wall passing within ``EPS_M`` of
+the source is listed in every sector.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class AngularIndex:
         b0 = np.floor((lo - eps + np.pi) / self.width).astype(np.int64)
         b1 = np.floor((lo + np.abs(span) + eps + np.pi) / self.width).astype(np.int64)
         n_b = np.where(everywhere, n_bins, np.minimum(b1 - b0 + 1, n_bins))
+        # distance from the source to the nearest point of each wall, rounded down
+        t = np.clip(-(va * (b - a)[None]).sum(-1) / seg_len**2, 0.0, 1.0)
+        dist = np.hypot(*np.moveaxis(va + t[..., None] * (b - a)[None], -1, 0)) * (1 - 1e-9) - EPS_M
         if mask is not None:
             n_b = np.where(mask, n_b, 0)
         s_i, w_i = np.nonzero(n_b)
@@ -56,19 +60,26 @@ class AngularIndex:
         wall_e = np.repeat(w_i, cnt)
         bins = (np.repeat(start, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)) % n_bins
         key = src_e * n_bins + bins
-        order = np.argsort(key, kind="stable")
+        # sort by sector, then by distance: composite = sector + distance / scale, distance / scale in [0, 1)
+        self.scale = max(float(np.abs(np.concatenate([a, b])[None] - src[:, None]).sum(-1).max()) * 2.0, 1.0)
+        comp = key + np.clip(dist[s_i, w_i], 0.0, None)[np.repeat(np.arange(len(s_i)), cnt)] / self.scale
+        order = np.argsort(comp, kind="stable")
         self.walls = wall_e[order].astype(np.int32)
+        self.comp = comp[order]
         self.start = np.searchsorted(key[order], np.arange(self.n_src * n_bins + 1))
 
     def candidates(self, src: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate (leg, wall) pairs for legs leaving sources ``src [M]`` along ``direction [M, 2]``.
+        """Candidate (leg, wall) pairs for legs from sources ``src [M]`` to at most ``direction [M, 2]`` away (m).
 
         Output: ``leg [P]`` (index into the M legs) and ``wall [P]``.
         """
         theta = np.arctan2(direction[:, 1], direction[:, 0])
         bins = np.clip(np.floor((theta + np.pi) / self.width).astype(np.int64), 0, self.n_bins - 1)
         key = src * self.n_bins + bins
-        lo, cnt = self.start[key], self.start[key + 1] - self.start[key]
+        reach = np.minimum(np.hypot(direction[:, 0], direction[:, 1]) * (1 + 1e-9) + EPS_M, self.scale)
+        lo = self.start[key]
+        hi = np.minimum(np.searchsorted(self.comp, key + reach / self.scale, side="right"), self.start[key + 1])
+        cnt = hi - lo
         leg = np.repeat(np.arange(len(src)), cnt)
         off = np.arange(len(leg)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         return leg, self.walls[np.repeat(lo, cnt) + off]

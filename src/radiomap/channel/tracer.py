@@ -41,6 +41,7 @@ def trace(
     scatterers: bool = True,
     velocity: np.ndarray | None = None,
     method: str = "pruned",
+    cull_db: float | None = None,
 ) -> Paths:
     """Trace the multipath between every AP of ``scene`` and every user position.
 
@@ -52,6 +53,11 @@ def trace(
     scatterers : include single-bounce paths via ``scene.scatterers``
     velocity : [N, 3] float (m/s) or None; when given, ``Paths.doppler`` is filled
     method : ``"pruned"`` (default) or ``"brute"`` (the slow oracle; same paths)
+    cull_db : None (default: every path) or a level in dB (< 0, e.g. -80): reflected paths whose
+        amplitude is below that level relative to free space at the direct AP-user distance,
+        ``|gain| < 10^(cull_db/20) * lambda / (4 pi |user - AP|)``, are dropped. Each dropped path
+        changes the CFR by less than that fraction of a free-space LOS path; the pruned tracer
+        stops computing a path's penetration losses as soon as they put it below the level.
 
     Output
     ------
@@ -60,7 +66,7 @@ def trace(
     ordered: direct, reflections by order then plane sequence, scatterers.
     """
     return trace_with_sequences(scene, positions, max_order=max_order, scatterers=scatterers,
-                                velocity=velocity, method=method)[0]
+                                velocity=velocity, method=method, cull_db=cull_db)[0]
 
 
 def trace_with_sequences(
@@ -71,6 +77,7 @@ def trace_with_sequences(
     scatterers: bool = True,
     velocity: np.ndarray | None = None,
     method: str = "pruned",
+    cull_db: float | None = None,
 ) -> tuple[Paths, np.ndarray]:
     """``trace``, plus the interactions of every path.
 
@@ -91,6 +98,8 @@ def trace_with_sequences(
         raise ParameterError(f"max_order must be 0..{MAX_ORDER}, got {max_order}")
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if cull_db is not None and not (np.isfinite(cull_db) and cull_db < 0):
+        raise ParameterError(f"cull_db must be None or a finite level < 0 dB, got {cull_db}")
     if velocity is not None:
         velocity = np.asarray(velocity, dtype=np.float64)
         if velocity.shape != pos.shape:
@@ -101,10 +110,10 @@ def trace_with_sequences(
         order = np.arange(len(pos))
 
         def run(p):
-            return _tracer_brute.trace_chunk(scene, planes, p, max_order, scatterers, k)
+            return _tracer_brute.trace_chunk(scene, planes, p, max_order, scatterers, k, cull_db)
     else:
         order = spatial_order(pos[:, :2]) if len(pos) else np.arange(0)
-        run = PrunedTracer(scene, planes, max_order, scatterers, k).trace_chunk
+        run = PrunedTracer(scene, planes, max_order, scatterers, k, cull_db).trace_chunk
     sorted_pos = pos[order]
     starts = range(0, len(pos), _CHUNK)
     workers = max(1, min(len(starts), os.cpu_count() or 1))
