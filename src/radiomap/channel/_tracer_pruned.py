@@ -209,6 +209,8 @@ class _Legs:
                 leg, wall = index.candidates(src[sel], np.where((da > db)[:, None], a2, b2) - pt)
             legs.append(sel[leg])
             walls.append(wall)
+        if not legs:
+            return loss
         leg, wall = np.concatenate(legs), np.concatenate(walls)
         hit = pair_crossings(a[leg], b[leg], self.wa["a"][wall], self.wa["b"][wall], self.wa["z"][wall])
         leg, wall = leg[hit], wall[hit]

@@ -178,17 +178,21 @@ def _dxf_segments(path: Path) -> tuple[float, list]:
     for e in doc.modelspace():
         kind, layer = e.dxftype(), str(e.dxf.layer)
         if kind == "LINE":
-            pts, closed = [e.dxf.start[:2], e.dxf.end[:2]], False
+            pts, closed = [_xy(e.dxf.start), _xy(e.dxf.end)], False
         elif kind == "LWPOLYLINE":
-            pts, closed = [p[:2] for p in e.get_points("xy")], e.closed
+            pts, closed = [_xy(p) for p in e.get_points("xy")], e.closed
         elif kind == "POLYLINE" and not (e.is_polygon_mesh or e.is_poly_face_mesh):
-            pts, closed = [v.dxf.location[:2] for v in e.vertices], e.is_closed
+            pts, closed = [_xy(v.dxf.location) for v in e.vertices], e.is_closed
         else:
             continue
         if closed and len(pts) > 2:
             pts = pts + pts[:1]
         segments += [(layer, a, b) for a, b in zip(pts[:-1], pts[1:], strict=True)]
     return DXF_UNITS_M.get(units, 1.0), segments
+
+
+def _xy(v) -> tuple[float, float]:
+    return float(v[0]), float(v[1])
 
 
 def _geojson_segments(path: Path, layer_property: str) -> list:
