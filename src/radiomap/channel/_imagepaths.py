@@ -32,6 +32,7 @@ class Planes:
     n, n_walls : number of planes, of walls (planes ``0..n_walls-1`` are walls)
     point, normal : [P, 3] a point of each plane and its unit normal
     a, e : [P, 2] wall start and direction (end - start); slabs: zeros and ones
+    materials, material_index : the distinct materials, and the material of each plane [P]
     z : [P, 2] wall height range; slabs: (-inf, inf)
     bbox : (x_min, x_max, y_min, y_max) extent of the slabs (walkable area, APs, wall ends) (m)
     """
@@ -48,8 +49,9 @@ class Planes:
         self.e = np.concatenate([e, np.ones((n_s, 2))]).reshape(-1, 2)
         self.z = np.concatenate([wa["z"], np.tile([-np.inf, np.inf], (n_s, 1))]).reshape(-1, 2)
         self.is_slab = np.arange(n_w + n_s) >= n_w
-        self.materials = [scene.materials[w.material] for w in scene.walls] + \
-                         [scene.materials[s.material] for s in scene.slabs]
+        names = [w.material for w in scene.walls] + [s.material for s in scene.slabs]
+        self.materials = [scene.materials[m] for m in sorted(set(names))]
+        self.material_index = np.array([sorted(set(names)).index(m) for m in names], dtype=np.int64)
         self.n, self.n_walls = n_w + n_s, n_w
         xs = [scene.walkable[:, 0], scene.ap_positions[:, 0]] + ([wa["a"][:, 0], wa["b"][:, 0]] if n_w else [])
         ys = [scene.walkable[:, 1], scene.ap_positions[:, 1]] + ([wa["a"][:, 1], wa["b"][:, 1]] if n_w else [])
@@ -88,9 +90,10 @@ class Planes:
     def reflection(self, idx: np.ndarray, cos_inc: np.ndarray) -> np.ndarray:
         """Reflection coefficients ``[M]`` of planes ``idx [M]`` at incidence cosines ``[M]``."""
         out = np.empty_like(cos_inc)
-        for p in np.unique(idx):
-            sel = idx == p
-            out[sel] = self.materials[p].reflection_coefficient(cos_inc[sel])
+        mat = self.material_index[idx]
+        for m in np.unique(mat):
+            sel = mat == m
+            out[sel] = self.materials[m].reflection_coefficient(cos_inc[sel])
         return out
 
 

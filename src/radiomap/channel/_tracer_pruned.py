@@ -23,6 +23,8 @@ paths.
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -54,7 +56,8 @@ class PrunedTracer:
         self.indexed = len(wa["a"]) > _DENSE_MAX_WALLS
         self.grid = WallGrid(wa["a"], wa["b"]) if self.indexed else None
         self.base = max(planes.n, 1)  # sort keys: plane sequences as base-P numbers
-        self.aps = [_ApTables(scene, planes, ap, max_order, self.indexed) for ap in scene.aps]
+        with ThreadPoolExecutor(max_workers=min(len(scene.aps), os.cpu_count() or 1)) as pool:
+            self.aps = list(pool.map(lambda ap: _ApTables(scene, planes, ap, max_order, self.indexed), scene.aps))
 
     def trace_chunk(self, pos: np.ndarray) -> tuple[Paths, np.ndarray]:
         """Paths of positions ``pos [N, 3]`` (nearby positions adjacent, see ``spatial_order``).
