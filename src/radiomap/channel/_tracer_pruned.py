@@ -32,7 +32,7 @@ from radiomap.channel import _imagepaths as ip
 from radiomap.channel.angular import AngularIndex
 from radiomap.channel.beams import EPS_M, Beams, build_beams
 from radiomap.channel.paths import KIND_REFLECTION, Paths
-from radiomap.channel.wallgrid import WallGrid, pair_crossings
+from radiomap.channel.wallgrid import WallGrid, pack_walls, pair_crossings
 from radiomap.scene.geometry import segment_wall_crossings
 from radiomap.scene.scene import Scene
 
@@ -127,6 +127,7 @@ class _Legs:
         self.t, self.pos = tracer, pos
         wa = tracer.scene.wall_arrays
         self.wa = wa
+        self.walls = pack_walls(wa["a"], wa["b"], wa["z"], wa["penetration_db"])
         self.index = AngularIndex(pos[:, :2], wa["a"], wa["b"]) if tracer.indexed else None
 
     def to_user(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -215,13 +216,14 @@ class _Legs:
         if not legs:
             return loss
         leg, wall = np.concatenate(legs), np.concatenate(walls)
-        hit = pair_crossings(a[leg], b[leg], self.wa["a"][wall], self.wa["b"][wall], self.wa["z"][wall])
+        ends = np.concatenate([a, b], axis=1)[leg]  # one gather per side: [P, 6] and [P, 7]
+        hit = pair_crossings(ends[:, :3], ends[:, 3:], self.walls[wall])
         leg, wall = leg[hit], wall[hit]
         if groups[-1][0] is None and len(groups[-1][3]):  # the grid may list a wall twice
-            n_w = len(self.wa["a"])
+            n_w = len(self.walls)
             key = np.unique(leg * n_w + wall)
             leg, wall = key // n_w, key % n_w
-        return loss + np.bincount(leg, weights=self.wa["penetration_db"][wall], minlength=len(a))
+        return loss + np.bincount(leg, weights=self.walls[wall, 6], minlength=len(a))
 
 
 class _ApTables:

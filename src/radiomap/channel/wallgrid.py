@@ -61,19 +61,24 @@ class WallGrid:
         return np.repeat(seg, cnt), self.cell_walls[np.repeat(self.cell_start[cell], cnt) + off]
 
 
-def pair_crossings(p: np.ndarray, q: np.ndarray, wa: np.ndarray, wb: np.ndarray, wz: np.ndarray) -> np.ndarray:
+def pack_walls(a: np.ndarray, b: np.ndarray, z: np.ndarray, penetration_db: np.ndarray) -> np.ndarray:
+    """Walls as rows ``[W, 7]``: start x, y; direction ``b - a`` x, y; z_min, z_max; penetration (dB)."""
+    return np.column_stack([a, b - a, z, penetration_db])
+
+
+def pair_crossings(p: np.ndarray, q: np.ndarray, walls: np.ndarray) -> np.ndarray:
     """``segment_wall_crossings`` for matched pairs: segment ``p[m] -> q[m]`` ([M, 3]) against wall ``m`` only.
 
-    ``wa, wb [M, 2]`` wall ends, ``wz [M, 2]`` height ranges; the same arithmetic as the [..., W]
-    version, so the result is bit-identical. Output: [M] bool.
+    ``walls [M, >=6]`` rows of ``pack_walls``; the same arithmetic as the [..., W] version, so the
+    result is bit-identical. Output: [M] bool.
     """
     dx, dy = q[:, 0] - p[:, 0], q[:, 1] - p[:, 1]
-    ex, ey = wb[:, 0] - wa[:, 0], wb[:, 1] - wa[:, 1]
-    wx, wy = wa[:, 0] - p[:, 0], wa[:, 1] - p[:, 1]
+    ex, ey = walls[:, 2], walls[:, 3]
+    wx, wy = walls[:, 0] - p[:, 0], walls[:, 1] - p[:, 1]
     denom = dx * ey - dy * ex
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (wx * ey - wy * ex) / denom
         s = (wx * dy - wy * dx) / denom
     hit = (np.abs(denom) > _EPS) & (t > _EPS) & (t < 1 - _EPS) & (s > -_EPS) & (s < 1 + _EPS)
     z = p[:, 2] + np.where(hit, t, 0.0) * (q[:, 2] - p[:, 2])
-    return hit & (z >= wz[:, 0]) & (z <= wz[:, 1])
+    return hit & (z >= walls[:, 4]) & (z <= walls[:, 5])
