@@ -30,7 +30,8 @@ from radiomap.errors import ParameterError, SceneError
 from radiomap.scene.scene import Scene
 
 METHODS = ("pruned", "brute")
-_CHUNK = 256  # positions per vectorised block
+_CHUNK = 256  # positions per vectorised block (at most)
+_MIN_CHUNK = 32
 
 
 def trace(
@@ -115,11 +116,13 @@ def trace_with_sequences(
         order = spatial_order(pos[:, :2]) if len(pos) else np.arange(0)
         run = PrunedTracer(scene, planes, max_order, scatterers, k, cull_db).trace_chunk
     sorted_pos = pos[order]
-    starts = range(0, len(pos), _CHUNK)
-    workers = max(1, min(len(starts), os.cpu_count() or 1))
+    cores = os.cpu_count() or 1
+    chunk = max(_MIN_CHUNK, min(_CHUNK, -(-len(pos) // cores)))  # at least one chunk per core when N allows
+    starts = range(0, len(pos), chunk)
+    workers = max(1, min(len(starts), cores))
     # NumPy releases the GIL inside large array operations: chunks run in parallel threads
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        chunks = list(pool.map(lambda i: run(sorted_pos[i:i + _CHUNK]), starts))
+        chunks = list(pool.map(lambda i: run(sorted_pos[i:i + chunk]), starts))
     if not chunks:
         raise SceneError("positions is empty: need at least one position [1, 3]")
     paths = Paths.concatenate([c[0] for c in chunks]) if len(chunks) != 1 else chunks[0][0]
