@@ -6,7 +6,7 @@ Rules (every writer of the package goes through this module):
   over it only when complete; a crash or ``kill -9`` never leaves a half-written target.
 - **Never a foreign target**: an existing target is replaced only when radiomap itself wrote it
   (HDF5 files whose ``schema`` attribute starts with ``radiomap``, PNG files whose ``Software``
-  text chunk starts with ``radiomap``, folders holding a :data:`MARKER` file that lists every file
+  text chunk starts with ``radiomap``, scene files with ``generator = "radiomap ..."``, folders holding a :data:`MARKER` file that lists every file
   in them) *and* the caller asked for it (``overwrite=True``, the CLI's ``--force``). A folder is
   never emptied or merged into; a folder in which anyone added a file is foreign. An empty
   folder holds nothing to lose and is written into as if it were absent.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -78,6 +79,8 @@ def _is_radiomap_file(path: Path) -> bool:
         return False
     if head.startswith(_PNG_SIGNATURE):
         return b"tEXtSoftware\x00radiomap" in head
+    if path.suffix in (".toml", ".json"):  # scene files carry generator = "radiomap <version>"
+        return re.search(rb'"?generator"?\s*[:=]\s*"radiomap ', head) is not None
     if head.startswith((b"\x89HDF\r\n\x1a\n", SEAL_TAG)):
         import h5py
 

@@ -127,4 +127,4 @@ def test_bad_inputs(free_space):
     with pytest.raises(SceneError, match="NaN"):
         trace(free_space, np.array([[np.nan, 0, 0]]))
     with pytest.raises(ParameterError, match="max_order"):
-        trace(free_space, np.zeros((1, 3)) + 1, max_order=3)
+        trace(free_space, np.zeros((1, 3)) + 1, max_order=4)

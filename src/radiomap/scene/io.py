@@ -12,6 +12,7 @@ import tomli_w
 
 from radiomap.atomic import write_text
 from radiomap.errors import SceneError
+from radiomap.scene.floorplan import expand_floorplan
 from radiomap.scene.scene import Scene
 
 _PRESET_DIR = "presets"
@@ -36,7 +37,7 @@ def get_scene(name_or_path: str | os.PathLike) -> Scene:
 
 
 def load_scene(path: str | os.PathLike) -> Scene:
-    """Read a scene from a ``.toml`` or ``.json`` file."""
+    """Read a scene from a ``.toml`` or ``.json`` file (a ``floorplan`` table adds a drawing's walls)."""
     path = Path(path)
     if not path.is_file():
         raise SceneError(f"scene file {path} does not exist")
@@ -49,7 +50,7 @@ def load_scene(path: str | os.PathLike) -> Scene:
             raise SceneError(f"scene file {path}: expected .toml or .json, got {path.suffix!r}")
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SceneError(f"scene file {path} cannot be parsed: {exc}") from exc
-    return Scene.from_dict(data)
+    return Scene.from_dict(expand_floorplan(data, path.parent))
 
 
 def save_scene(scene: Scene, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
