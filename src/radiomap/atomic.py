@@ -6,10 +6,11 @@ Rules (every writer of the package goes through this module):
   over it only when complete; a crash or ``kill -9`` never leaves a half-written target.
 - **Never a foreign target**: an existing target is replaced only when radiomap itself wrote it
   (HDF5 files whose ``schema`` attribute starts with ``radiomap``, PNG files whose ``Software``
-  text chunk starts with ``radiomap``, scene files with ``generator = "radiomap ..."``, folders holding a :data:`MARKER` file that lists every file
-  in them) *and* the caller asked for it (``overwrite=True``, the CLI's ``--force``). A folder is
-  never emptied or merged into; a folder in which anyone added a file is foreign. An empty
-  folder holds nothing to lose and is written into as if it were absent.
+  text chunk starts with ``radiomap``, scene files with ``generator = "radiomap ..."``, folders
+  holding a :data:`MARKER` file that lists every file in them) *and* the caller asked for it
+  (``overwrite=True``, the CLI's ``--force``). A folder is never emptied or merged into; a folder
+  in which anyone added a file is foreign. An empty folder holds nothing to lose and is written
+  into as if it were absent.
 - **Validated before work**: :func:`check_output` is called by each command before it starts
   (parent folder writable or creatable, no folder where a file is meant, not one of the command's
   inputs, existing target replaceable).

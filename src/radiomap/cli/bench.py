@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from radiomap.cli.app import Force, app
-
-console = Console()
+from radiomap.cli.tables import console
 
 
 @app.command()

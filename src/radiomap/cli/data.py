@@ -7,13 +7,11 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from radiomap.cli.app import Force, app
+from radiomap.cli.tables import console
 from radiomap.errors import ParameterError
-
-console = Console()
 
 
 @app.command()

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from radiomap.cli.app import Force, app
+from radiomap.cli.tables import console
 from radiomap.errors import ParameterError
-
-console = Console()
 
 
 @app.command("import")

@@ -11,7 +11,6 @@ Prediction files follow the schema in ``radiomap.eval.predictions``.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,43 +18,11 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from radiomap.cli.app import Force, app
-from radiomap.errors import DataError, ParameterError
-
-console = Console(width=None if sys.stdout.isatty() else 200)  # full tables when piped to a file
-
-
-def parse_params(items: list[str] | None) -> dict:
-    """``["k=4", "inputs=beamspace", "hidden=[64,64]"]`` -> dict; values parsed as JSON when possible."""
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ParameterError(f"parameter {item!r} is not of the form name=value")
-        key, value = item.split("=", 1)
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
-
-
-def print_rows(rows: list[dict], title: str = "") -> None:
-    """Print report rows (dicts) as a rich table."""
-    from radiomap.eval.report import fmt_value
-
-    if not rows:
-        console.print(f"{title}: (no rows)")
-        return
-    cols: list[str] = []
-    for r in rows:
-        cols += [k for k in r if k not in cols]
-    table = Table(*cols, title=title or None)
-    for r in rows:
-        table.add_row(*(fmt_value(r.get(c)) for c in cols))
-    console.print(table)
+from radiomap.cli.params import parse_params
+from radiomap.cli.tables import console, print_rows
+from radiomap.errors import DataError
 
 
 @app.command()

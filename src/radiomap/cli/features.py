@@ -1,0 +1,56 @@
+"""CLI commands ``features list`` and ``features compute``: the feature stage on files.
+
+    radiomap features list
+    radiomap features compute seed000 in.h5 -o out.h5 [-p delay=rms]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from radiomap.cli.app import Force, app
+from radiomap.cli.tables import console, print_rows
+
+features_app = typer.Typer(help="The feature stage: list the registered features, compute them into a dataset.",
+                           no_args_is_help=True)
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("list")
+def list_features() -> None:
+    """List the registered features with their parameters."""
+    from radiomap.features.stage import FEATURES
+
+    rows = []
+    for name in FEATURES.names():
+        f = FEATURES.get(name)
+        params = ", ".join(f"{k}={f.defaults.get(k)!r} ({p.constraint.describe()})" for k, p in f.params.items())
+        rows.append({"feature": name, "parameters": params or "-", "description": f.help})
+    print_rows(rows, "registered features")
+
+
+@features_app.command("compute")
+def compute(
+    name: Annotated[str, typer.Argument(help="registered feature (see `radiomap features list`)")],
+    dataset: Annotated[Path, typer.Argument(help="dataset (.h5)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="dataset to write, with the feature stored")],
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="feature parameter name=value")] = None,
+    force: Force = False,
+) -> None:
+    """Compute feature NAME for every sample of DATASET and write the dataset with it stored."""
+    from radiomap.atomic import check_output
+    from radiomap.cli.params import parse_params
+    from radiomap.data import CSIDataset
+    from radiomap.features.stage import FEATURES, feature_key, materialise
+
+    params = parse_params(param)
+    key = feature_key(name, params)  # validates the name and the parameters before any work
+    check_output(output, overwrite=force, inputs=[dataset], what="dataset")
+    ds = materialise(CSIDataset.load(dataset), [(name, params)])
+    ds.save(output, overwrite=force)
+    info = ds.meta["features"].get(key, {})
+    console.print(f"wrote {output}: feature {key} {list(ds.features[key].shape)} "
+                  f"({info.get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")
