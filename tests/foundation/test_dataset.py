@@ -134,3 +134,21 @@ def test_subsets_and_splits(small):
         leave_point_out_split(unl.subset(np.arange(40)) if False else CSIDataset(small.csi), 0.2)
     both = concat([small.subset(np.arange(10)), small.subset(np.arange(10, 40))])
     assert both.csi.tobytes() == small.csi.tobytes()
+
+
+def test_concat_keeps_ground_truth_paths():
+    from radiomap.scene import get_scene
+    from radiomap.simulate import simulate_dataset
+
+    scene = get_scene("xing-indoor")
+    grid = scene.grid(1.0)
+    a = simulate_dataset(scene, grid[:5], store_paths=True, max_order=0, scatterers=False)
+    b = simulate_dataset(scene, grid[5:9], store_paths=True, max_order=2)  # more paths per link
+    both = concat([a, b])
+    assert set(both.paths) == set(a.paths)
+    assert both.paths["gain"].shape[:3] == (9, scene.n_aps, b.paths["gain"].shape[2])
+    np.testing.assert_array_equal(both.paths["gain"][5:], b.paths["gain"])
+    np.testing.assert_array_equal(both.paths["valid"][:5, :, a.paths["gain"].shape[2]:], False)
+    np.testing.assert_array_equal(both.paths["ap_positions"], a.paths["ap_positions"])
+    with pytest.raises(DataError, match="different features or ground-truth paths"):
+        concat([a, simulate_dataset(scene, grid[5:9], max_order=0, scatterers=False)])

@@ -83,13 +83,14 @@ def evaluation_rows(pred, true_pos: np.ndarray, los: np.ndarray | None) -> dict[
     """Tables for one predictions file: overall (2-D, 3-D) and per LOS region."""
     from radiomap.eval.breakdown import by_region
     from radiomap.eval.metrics import error_summary, position_errors
+    from radiomap.scene import region_codes
 
     e2 = position_errors(pred.positions, true_pos, dims=2)
     e3 = position_errors(pred.positions, true_pos, dims=3)
     tables = {"errors": [{"method": pred.method, "dims": "2-D", **error_summary(e2)},
                          {"method": pred.method, "dims": "3-D", **error_summary(e3)}]}
     if los is not None:
-        regions = np.minimum(np.asarray(los).sum(axis=1), 2)
+        regions = region_codes(los)
         tables["per region"] = [{"method": pred.method, **r} for r in by_region(e2, regions)]
     return tables
 

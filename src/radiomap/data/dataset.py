@@ -26,7 +26,7 @@ from radiomap.hdf5 import (
     write_array,
     write_json_attr,
 )
-from radiomap.scene.scene import Scene
+from radiomap.scene.scene import Scene, region_codes
 
 MAX_CSI_MAGNITUDE = 1e15
 """Largest accepted |CSI|: squared and summed over ~1e6 elements it stays finite in float32."""
@@ -88,7 +88,7 @@ class CSIDataset:
             if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
                 raise DataError(f"feature {name!r} contains NaN or Inf")
         for name, arr in self.paths.items():
-            if name not in ("ap_positions", "element_positions") and arr.shape[:1] != (n,):
+            if name not in _SHARED_PATH_FIELDS and arr.shape[:1] != (n,):
                 raise DataError(f"paths field {name!r}: expected first dimension N={n}, got shape {arr.shape}")
         self._n = n
         # schema version 2 fields (measured data)
@@ -154,7 +154,7 @@ class CSIDataset:
         """Region codes ``[N]`` int8 from ``los`` (0 NLOS, 1 single-LOS, 2 double-LOS)."""
         if self.los is None:
             raise DataError("dataset has no LOS flags; region labels need 'los'")
-        return np.minimum(self.los.sum(axis=1), 2).astype(np.int8)
+        return region_codes(self.los)
 
     # -- derived datasets ---------------------------------------------------------------------
     def _fields(self) -> dict[str, Any]:
@@ -170,7 +170,7 @@ class CSIDataset:
                 raise DataError(f"subset mask must have shape ({self._n},), got {idx.shape}")
             idx = np.flatnonzero(idx)
         fields = {k: (None if v is None else v[idx]) for k, v in self._fields().items()}
-        paths = {k: (v if k in ("ap_positions", "element_positions") else v[idx]) for k, v in self.paths.items()}
+        paths = {k: (v if k in _SHARED_PATH_FIELDS else v[idx]) for k, v in self.paths.items()}
         return CSIDataset(None if self.csi is None else self.csi[idx], **fields,
                           features={k: v[idx] for k, v in self.features.items()}, paths=paths, meta=self.meta)
 
@@ -257,7 +257,31 @@ def concat(datasets: list[CSIDataset]) -> CSIDataset:
     first = datasets[0]
     fields = {k: cat(lambda d, k=k: d._fields()[k]) for k in first._fields()}
     feats = {k: cat(lambda d, k=k: d.features.get(k)) for k in first.features}
-    return CSIDataset(cat(lambda d: d.csi), **fields, features=feats, meta=first.meta)
+    if any(set(d.features) != set(first.features) or set(d.paths) != set(first.paths) for d in datasets):
+        raise DataError("concat: the datasets store different features or ground-truth paths")
+    paths = {}
+    for k in first.paths:
+        if k in _SHARED_PATH_FIELDS:  # per AP / element, the same in every dataset of one geometry
+            if any(not np.array_equal(d.paths[k], first.paths[k]) for d in datasets):
+                raise DataError(f"concat: paths field {k!r} differs between the datasets")
+            paths[k] = first.paths[k]
+        else:  # per sample; path lists are padded to the longest
+            parts = [d.paths[k] for d in datasets]
+            width = max(p.shape[2] for p in parts) if parts[0].ndim >= 3 else None
+            paths[k] = np.concatenate([_pad_paths(p, width) for p in parts])
+    return CSIDataset(cat(lambda d: d.csi), **fields, features=feats, paths=paths, meta=first.meta)
+
+
+_SHARED_PATH_FIELDS = ("ap_positions", "element_positions")
+
+
+def _pad_paths(arr: np.ndarray, width: int | None) -> np.ndarray:
+    """Pad the path axis (axis 2 of ``[N, B, L, ...]``) to ``width`` with zeros (False for ``valid``)."""
+    if width is None or arr.shape[2] == width:
+        return arr
+    pad = [(0, 0)] * arr.ndim
+    pad[2] = (0, width - arr.shape[2])
+    return np.pad(arr, pad)
 
 
 def _check_csi(csi: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from radiomap.eval.breakdown import REGION_NAMES, by_region, classification_table, nearest_ap_distance
 from radiomap.eval.metrics import error_summary, position_errors
+from radiomap.scene import region_codes
 
 
 @dataclass
@@ -151,8 +152,7 @@ def los_rows(results: dict[str, MethodResult], test: str, scene,
             continue
         est = scene.los(r.predictions[test])
         tab = classification_table(true_los.astype(int), est.astype(int), ["NLOS", "LOS"])
-        est_reg = np.minimum(est.sum(1), 2)
-        true_reg = np.minimum(true_los.sum(1), 2)
+        est_reg, true_reg = region_codes(est), region_codes(true_los)
         reg_tab = classification_table(true_reg, est_reg, list(REGION_NAMES))
         rows.append({"method": label, "LOS/NLOS accuracy (per AP)": tab["accuracy"],
                      "LOS confusion [[NN, NL], [LN, LL]]": str(tab["confusion"]),

@@ -151,7 +151,7 @@ class Scene:
 
     def region_labels(self, positions: np.ndarray) -> np.ndarray:
         """Region codes ``[N]`` int8: 0 NLOS, 1 single-LOS, 2 double-LOS (``REGION_NAMES``)."""
-        return np.minimum(self.los(positions).sum(axis=1), 2).astype(np.int8)
+        return region_codes(self.los(positions))
 
     def contains(self, xy: np.ndarray) -> np.ndarray:
         """Walkable test ``[N]`` bool for ``xy [N, 2]`` (or [N, 3]; z ignored)."""
@@ -254,3 +254,17 @@ def _as_positions(positions: np.ndarray) -> np.ndarray:
     if pos.ndim != 2 or pos.shape[1] != 3:
         raise SceneError(f"positions must have shape [N, 3], got {pos.shape}")
     return pos
+
+
+def region_codes(los: np.ndarray) -> np.ndarray:
+    """LOS region of each sample from per-AP LOS flags: the one definition of the region code.
+
+    Input
+    -----
+    los : bool [N, B] (AP-user segment unobstructed)
+
+    Output
+    ------
+    int8 [N] : 0 NLOS (no AP in LOS), 1 single-LOS, 2 double-LOS (two or more), as ``REGION_NAMES``.
+    """
+    return np.minimum(np.asarray(los, dtype=bool).sum(axis=-1), 2).astype(np.int8)
