@@ -160,7 +160,7 @@ def compare(
     from radiomap.data import CSIDataset
     from radiomap.eval.compare import add_to_report, evaluate_methods, summary_rows
     from radiomap.eval.report import Report
-    from radiomap.experiments.demo import FINGERPRINT_METHODS, build_methods
+    from radiomap.experiments.demo import build_methods
     from radiomap.features.stage import FEATURES, materialise, parse_feature
 
     names = method or ["centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa"]
@@ -174,7 +174,7 @@ def compare(
             raise DataError(f"{p}: test datasets need positions to be evaluated")
         sets[p.stem if p.stem not in sets else str(p)] = ds
     feature = parse_feature(inputs)
-    if feature[0] in FEATURES and set(names) & set(FINGERPRINT_METHODS):  # computed once, shared by the methods
+    if feature[0] in FEATURES and any("inputs" in type(loc).param_spec for loc in locs.values()):  # computed once
         tr = materialise(tr, [feature])
         sets = {k: materialise(v, [feature]) for k, v in sets.items()}
     results = evaluate_methods(locs, tr, sets, progress=progress)

@@ -1,12 +1,12 @@
 """The end-to-end demo: every available method on seed 000's ``xing-indoor`` tests I and II.
 
-``run`` simulates the training walk (167 m, 1-4 m/s) and the random-walk tests I (160 m, CSI
+``run`` simulates the training walk (1-4 m/s) and the random-walk tests I (160 m, CSI
 noise variance 0.2) and II (240 m, variance 0.4) with ``make_xing_datasets``, fits every method
 on the training walk (unsupervised ones on it without positions), localizes both tests sample by
 sample, and writes a report (Markdown + JSON + PNGs): errors with seed 000's published Table II
 beside them in separate ``published:`` columns, per-region errors, LOS/NLOS agreement, costs,
-error CDFs and estimates over the floor plan. Budget: under 2 minutes on 2 CPU cores, so SVM
-and DNN use fixed hyper-parameters here (``radiomap fit svm --cv`` runs the 10-fold search).
+error CDFs and estimates over the floor plan. Every method runs with its defaults, the same as
+``radiomap fit`` and ``radiomap compare`` use (cross-validated choices are opt-in: ``-p cv=true``).
 """
 
 from __future__ import annotations
@@ -21,16 +21,6 @@ from radiomap.eval.report import Report
 from radiomap.features.stage import materialise
 
 DEFAULT_METHODS = ("centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa", "hmm")
-DEMO_PARAMS: dict[str, dict] = {
-    "knn": {"k": 8, "cv": True},
-    "wknn": {"k": 8},
-    "svm": {"C": 10.0},
-    "dnn": {"hidden": (30, 30, 30), "epochs": 200},
-    "wcl": {"g": 1.0},
-    "aoa": {"weighting": "power"},
-}
-"""Hyper-parameters used by the demo (others: the methods' defaults)."""
-
 PUBLISHED_SOURCE = ("seed 000 (Xing et al., 'Unsupervised radio map construction in mixed LoS/NLoS indoor "
                     "environments'), Table II: mean localization error (m); 'hmm' is the paper's proposed method")
 PUBLISHED_TABLE_II = [
@@ -41,23 +31,23 @@ PUBLISHED_TABLE_II = [
     {"method": "hmm", "test1 mean": 0.80, "test2 mean": 0.95},
 ]
 TESTS = ("test1", "test2")
-FINGERPRINT_METHODS = ("knn", "wknn", "svm", "dnn")
-"""Methods that take ``inputs`` (the seed 000 feature vector by default)."""
 
 
-def build_methods(methods=None, seed: int = 0, inputs: str = "seed000") -> dict:
-    """Localizer instances by name with the demo's hyper-parameters; unknown names raise.
+def build_methods(methods=None, seed: int = 0, inputs: str | None = None, params: dict | None = None) -> dict:
+    """Localizer instances by name with their defaults (the same wherever a method runs); unknown names raise.
 
-    ``inputs`` is passed to the fingerprinting methods (knn, wknn, svm, dnn).
+    ``seed`` goes to every method that takes one, ``inputs`` (a feature spec) to every method that reads
+    one, ``params`` = ``{method: {name: value}}`` overrides; all validated before any work.
     """
-    from radiomap.localize import get_localizer
+    from radiomap.localize import LOCALIZERS, get_localizer
 
     out = {}
     for name in methods or DEFAULT_METHODS:
-        params = dict(DEMO_PARAMS.get(name, {}))
-        if name in FINGERPRINT_METHODS:
-            params.update(seed=seed, inputs=inputs)
-        out[name] = get_localizer(name, **params)
+        spec = LOCALIZERS.get(name).param_spec
+        shared = {"seed": seed} if "seed" in spec else {}
+        if inputs is not None and "inputs" in spec:
+            shared["inputs"] = inputs
+        out[name] = get_localizer(name, **shared, **(params or {}).get(name, {}))
     return out
 
 
