@@ -79,6 +79,22 @@ def open_validated(path: str | os.PathLike, schema: str, versions: int | tuple[i
     return f
 
 
+def schema_of(path: str | os.PathLike) -> str:
+    """The ``schema`` of a radiomap HDF5 file (e.g. "radiomap.csidataset"); one ``DataError`` otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    _check_seal(path)
+    try:
+        with h5py.File(path, "r") as f:
+            schema = _text(f.attrs.get("schema", ""))
+    except H5_ERRORS as exc:
+        raise DataError(f"{path}: not a readable HDF5 file (truncated, damaged or wrong format): {exc}") from exc
+    if not schema.startswith("radiomap"):
+        raise DataError(f"{path}: not a radiomap file (attribute 'schema' missing or wrong)")
+    return schema
+
+
 @contextmanager
 def create_file(path: str | os.PathLike) -> Iterator[h5py.File]:
     """A new HDF5 file for writing (checksummed 1.10+ format), sealed with its SHA-256 when closed."""

@@ -12,5 +12,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from radiomap import __version__
+
+        typer.echo(f"radiomap {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                 help="print the version and exit")] = False) -> None:
+    """Radio maps and CSI-based localization for MIMO-OFDM networks."""
+
 Force = Annotated[bool, typer.Option("--force", "-f", help="replace an existing output that radiomap wrote earlier")]
 """The ``--force`` option of every command that writes (``radiomap.atomic`` rules still apply)."""

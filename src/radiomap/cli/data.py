@@ -7,25 +7,25 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.table import Table
 
 from radiomap.cli.app import Force, app
-from radiomap.cli.tables import console
+from radiomap.cli.tables import OutputFormat, check_format, console, emit
 from radiomap.errors import ParameterError
 
 
 @app.command()
-def scenes() -> None:
+def scenes(fmt: OutputFormat = "table") -> None:
     """List the preset scenes."""
     from radiomap.scene import get_scene, list_scenes
 
-    table = Table("scene", "APs", "antennas", "carrier (GHz)", "bandwidth (MHz)", "K", "walls", "description")
+    check_format(fmt)
+    rows = []
     for name in list_scenes():
         s = get_scene(name)
-        table.add_row(name, str(s.n_aps), str(s.aps[0].n_antennas), f"{s.ofdm.carrier_hz / 1e9:g}",
-                      f"{s.ofdm.bandwidth_hz / 1e6:g}", str(s.ofdm.n_subcarriers), str(len(s.walls)),
-                      s.description[:70])
-    console.print(table)
+        rows.append({"scene": name, "APs": s.n_aps, "antennas": s.aps[0].n_antennas,
+                     "carrier (GHz)": s.ofdm.carrier_hz / 1e9, "bandwidth (MHz)": s.ofdm.bandwidth_hz / 1e6,
+                     "K": s.ofdm.n_subcarriers, "walls": len(s.walls), "description": s.description})
+    emit({"preset scenes": rows}, fmt)
 
 
 @app.command()
@@ -107,37 +107,6 @@ def simulate(
     ds.save(output, overwrite=force)
     console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
                   f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")
-
-
-@app.command()
-def info(path: Annotated[Path, typer.Argument(help="dataset (.h5)")]) -> None:
-    """Describe a dataset: shapes, fields, scene, noise, regions."""
-    from radiomap.data import CSIDataset
-    from radiomap.scene import REGION_NAMES
-
-    ds = CSIDataset.load(path)
-    table = Table("field", "value")
-    table.add_row("samples", str(ds.n_samples))
-    table.add_row("csi", "none" if ds.csi is None else f"{ds.csi.dtype} {list(ds.csi.shape)}")
-    for name in ("positions", "timestamps", "los", "velocity", "trajectory_id", "point_id",
-                 "tx_id", "ap_mask", "rssi", "carrier_hz", "source_file", "packet_index"):
-        v = getattr(ds, name)
-        table.add_row(name, "—" if v is None else f"{v.dtype} {list(v.shape)}")
-    for k, v in ds.features.items():
-        table.add_row(f"features/{k}", f"{v.dtype} {list(v.shape)}")
-    if ds.paths:
-        table.add_row("paths", ", ".join(sorted(ds.paths)))
-    scene = ds.meta.get("scene", {})
-    table.add_row("scene", f"{scene.get('name')} (geometry {ds.geometry_signature})")
-    table.add_row("noise", str(ds.meta.get("noise")))
-    table.add_row("seed / version", f"{ds.meta.get('seed')} / {ds.meta.get('radiomap_version')}")
-    if ds.los is not None:
-        counts = np.bincount(ds.regions, minlength=3) / ds.n_samples
-        table.add_row("regions", ", ".join(f"{n} {c:.0%}" for n, c in zip(REGION_NAMES, counts, strict=True)))
-    if ds.positions is not None and ds.timestamps is not None:
-        length = np.linalg.norm(np.diff(ds.positions[:, :2], axis=0), axis=1).sum()
-        table.add_row("track", f"{length:.1f} m over {ds.timestamps[-1] - ds.timestamps[0]:.1f} s")
-    console.print(table)
 
 
 @app.command()

@@ -33,6 +33,7 @@ import numpy as np
 from radiomap import __version__
 from radiomap.atomic import atomic_dir, png_metadata
 from radiomap.errors import ParameterError
+from radiomap.eval.html import render
 from radiomap.jsonable import jsonable
 
 
@@ -167,6 +168,10 @@ class Report:
         self._blocks.append(("text", markdown))
 
     # -- rendering -------------------------------------------------------------------------
+    def blocks(self) -> list[tuple[str, str]]:
+        """The report's content in order: ``(kind, name or Markdown)``, kind in table / published / figure / text."""
+        return list(self._blocks)
+
     def merged_table(self, name: str) -> tuple[list[dict], list[str], str | None]:
         """Measured rows with published columns appended (when a key column is shared)."""
         rows = self.tables[name]["rows"]
@@ -235,11 +240,12 @@ class Report:
         })
 
     def write(self) -> Path:
-        """Write ``out_dir`` (report.md, report.json, figures, artifacts) as one atomic folder; return
+        """Write ``out_dir`` (report.md, report.json, report.html, figures, artifacts) as one atomic folder; return
         the Markdown path. A second ``write`` replaces the folder the first one wrote."""
         with atomic_dir(self.out_dir, kind="report", overwrite=self.overwrite, what="report folder") as tmp:
             (tmp / "report.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False))
             (tmp / "report.md").write_text(self.to_markdown())
+            (tmp / "report.html").write_text(render(self, self._png, _now()))
             for name, png in self._png.items():
                 (tmp / self.figures[name]).write_bytes(png)
             for name, write in self._artifacts.items():
