@@ -24,19 +24,34 @@ def draw_floorplan(ax: plt.Axes, scene: Scene, *, show_aps: bool = True, show_sc
     outline = np.vstack([scene.walkable, scene.walkable[:1]])
     ax.plot(outline[:, 0], outline[:, 1], ls=":", color="0.5", lw=0.8)
     if show_aps:
+        x0, x1, y0, y1 = scene.bounds
+        span = max(x1 - x0, y1 - y0, 1e-9)
         for ap in (ap for ap in scene.aps if ap.position_known):  # measured scenes may not know them
             x, y = ap.position[:2]
-            ax.plot(x, y, marker="^", ms=10, color="tab:blue", mec="k")
-            n = ap.normal[:2] * 0.8
-            ax.annotate("", xy=(x + n[0], y + n[1]), xytext=(x, y),
+            n = np.asarray(ap.normal[:2], dtype=float)
+            n = n / max(np.linalg.norm(n), 1e-12)
+            ax.plot(x, y, marker="^", ms=10, color="tab:blue", mec="k", zorder=5)
+            ax.annotate("", xy=(x + 0.05 * span * n[0], y + 0.05 * span * n[1]), xytext=(x, y), zorder=5,
                         arrowprops={"arrowstyle": "->", "color": "tab:blue"})
-            ax.text(x, y, f" {ap.name}", fontsize=8, va="bottom")
+            # label inside the room along the array normal, on a white box so that walls never hide it
+            ax.text(x + 0.09 * span * n[0], y + 0.09 * span * n[1], ap.name, fontsize=8, ha="center", va="center",
+                    zorder=6, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "tab:blue", "lw": 0.6})
     if show_scatterers and len(scene.scatterers):
         ax.plot(scene.scatterers[:, 0], scene.scatterers[:, 1], "x", color="0.4", ms=5, label="scatterers")
     ax.set_aspect("equal")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     return ax
+
+
+def floor_extent(scene: Scene) -> tuple[float, float, float, float]:
+    """``(x_min, x_max, y_min, y_max)`` (m) of everything drawn: walkable outline, walls, known APs."""
+    pts = [scene.walkable[:, :2]]
+    if len(scene.walls):
+        pts += [scene.wall_arrays["a"], scene.wall_arrays["b"]]
+    pts += [np.asarray(ap.position, dtype=float)[None, :2] for ap in scene.aps if ap.position_known]
+    xy = np.concatenate(pts)
+    return float(xy[:, 0].min()), float(xy[:, 0].max()), float(xy[:, 1].min()), float(xy[:, 1].max())
 
 
 def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.ndarray | None, *, title: str = "",
@@ -52,11 +67,11 @@ def plot_positions_by_region(scene: Scene, positions: np.ndarray, regions: np.nd
         if m.any():
             ax.scatter(positions[m, 0], positions[m, 1], s=6, color=REGION_COLORS[code],
                        label=f"{name} ({m.mean():.0%})")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=8, frameon=False)
     ax.set_title(title or scene.name)
     fig.tight_layout()
     if path is not None:
-        save_figure(fig, path, overwrite=overwrite, dpi=120)
+        save_figure(fig, path, overwrite=overwrite, dpi=120, bbox_inches="tight")
     return fig
 
 

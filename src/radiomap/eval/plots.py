@@ -50,36 +50,54 @@ def error_cdf(errors: dict[str, np.ndarray], ax=None, unit: str = "m", title: st
 
 
 def predictions_over_floorplan(scene, pred: np.ndarray, true: np.ndarray, ax=None, title: str | None = None,
-                               max_vectors: int = 2000):
-    """Estimated vs true positions with error vectors over the scene's floor plan.
+                               max_vectors: int = 120, cells: int = 32):
+    """Mean error over the floor as a heatmap, with a few error vectors, over the scene's floor plan.
 
     Input
     -----
     scene : radiomap.scene.Scene (drawn with ``radiomap.plotting.draw_floorplan``)
-    pred, true : float [N, 2|3] positions (m); at most ``max_vectors`` evenly spaced samples drawn
+    pred, true : float [N, 2|3] positions (m)
+    max_vectors : error vectors drawn (evenly spaced samples); cells : heatmap cells along the longer side
 
     Output
     ------
-    matplotlib Figure
+    matplotlib Figure: the mean 2-D error (m) of the samples whose true position falls in each cell
+    (colour bar), the true positions (grey), ``max_vectors`` error vectors; legend below the floor.
     """
-    from radiomap.plotting import draw_floorplan
+    from radiomap.plotting import draw_floorplan, floor_extent
 
     x0, x1, y0, y1 = scene.bounds
     aspect = (y1 - y0 + 1) / max(x1 - x0 + 1, 1e-9)
-    fig, ax = _new_axes(ax, size=(8.0, max(3.0, 8.0 * aspect)))
-    draw_floorplan(ax, scene)
+    fig, ax = _new_axes(ax, size=(8.0, max(3.4, 8.0 * aspect + 1.2)))
     p = np.asarray(pred, dtype=np.float64)
     t = np.asarray(true, dtype=np.float64)
+    err = np.linalg.norm(p[:, :2] - t[:, :2], axis=1)
+    step = max(x1 - x0, y1 - y0) / cells
+    nx, ny = max(int(np.ceil((x1 - x0) / step)), 1), max(int(np.ceil((y1 - y0) / step)), 1)
+    ix = np.clip(((t[:, 0] - x0) / step).astype(int), 0, nx - 1)
+    iy = np.clip(((t[:, 1] - y0) / step).astype(int), 0, ny - 1)
+    total, count = np.zeros((ny, nx)), np.zeros((ny, nx))
+    np.add.at(total, (iy, ix), err)
+    np.add.at(count, (iy, ix), 1)
+    mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    im = ax.imshow(mean, origin="lower", extent=(x0, x0 + nx * step, y0, y0 + ny * step), cmap="magma_r",
+                   alpha=0.85, vmin=0, interpolation="nearest")
+    fig.colorbar(im, ax=ax, label="mean 2-D error (m)", shrink=0.8, pad=0.02)
+    draw_floorplan(ax, scene)
+    ax.scatter(t[:, 0], t[:, 1], s=1.5, c="0.45", label="true positions", zorder=3)
     idx = np.unique(np.linspace(0, len(p) - 1, min(len(p), max_vectors)).astype(int)) if len(p) else []
-    p, t = p[idx], t[idx]
-    ax.quiver(t[:, 0], t[:, 1], p[:, 0] - t[:, 0], p[:, 1] - t[:, 1], angles="xy", scale_units="xy",
-              scale=1.0, width=0.002, color="tab:red", alpha=0.5, label="error vector")
-    ax.scatter(t[:, 0], t[:, 1], s=4, c="k", label="true")
-    ax.scatter(p[:, 0], p[:, 1], s=4, c="tab:blue", label="estimate")
+    if len(idx):
+        ax.quiver(t[idx, 0], t[idx, 1], p[idx, 0] - t[idx, 0], p[idx, 1] - t[idx, 1], angles="xy",
+                  scale_units="xy", scale=1.0, width=0.0025, color="tab:cyan", zorder=4,
+                  label=f"error vector ({len(idx)} of {len(p)})")
+    fx0, fx1, fy0, fy1 = floor_extent(scene)
+    pad = 0.03 * max(fx1 - fx0, fy1 - fy0)
+    ax.set_xlim(fx0 - pad, fx1 + pad)
+    ax.set_ylim(fy0 - pad, fy1 + pad)
     ax.set_aspect("equal")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     if title:
-        ax.set_title(title)
+        ax.set_title(f"{title}: mean error {err.mean():.2f} m" if len(err) else title)
     return fig
 
 
