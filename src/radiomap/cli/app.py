@@ -1,5 +1,6 @@
 """The Typer application that every command module registers on."""
 
+import sys
 from typing import Annotated
 
 import typer
@@ -21,10 +22,20 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+_OPTIONS = {"quiet": False}
+
+
 @app.callback()
 def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                 help="print the version and exit")] = False) -> None:
+                                                 help="print the version and exit")] = False,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False) -> None:
     """Radio maps and CSI-based localization for MIMO-OFDM networks."""
+    _OPTIONS["quiet"] = quiet
+
+
+def show_progress() -> bool:
+    """Progress bars by default on a terminal (stderr), never with ``radiomap --quiet``."""
+    return not _OPTIONS["quiet"] and sys.stderr.isatty()
 
 Force = Annotated[bool, typer.Option("--force", "-f", help="replace an existing output that radiomap wrote earlier")]
 """The ``--force`` option of every command that writes (``radiomap.atomic`` rules still apply)."""

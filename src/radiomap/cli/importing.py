@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from radiomap.cli.app import Force, app
-from radiomap.cli.tables import console
+from radiomap.cli.tables import OutputFormat, check_format, emit
 from radiomap.errors import ParameterError
 
 
@@ -59,12 +58,12 @@ def import_(
 
 
 @app.command()
-def formats() -> None:
+def formats(fmt: OutputFormat = "table") -> None:
     """List the capture formats `radiomap import` reads."""
     from radiomap.data.loaders import list_formats
 
-    table = Table("format", "family", "files", "options", "needs", "description")
-    for f in list_formats():
-        table.add_row(f.name, f.family, " ".join(f.extensions) or "folder", ", ".join(f.options) or "-",
-                      f"radiomap[{f.requires[1]}]" if f.requires else "-", f.description)
-    console.print(table)
+    check_format(fmt)
+    rows = [{"format": f.name, "family": f.family, "files": " ".join(f.extensions) or "folder",
+             "options": ", ".join(f.options) or "-", "needs": f"radiomap[{f.requires[1]}]" if f.requires else "-",
+             "description": f.description} for f in list_formats()]
+    emit({"capture formats": rows}, fmt)

@@ -19,10 +19,10 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, app
+from radiomap.cli.app import Force, app, show_progress
 from radiomap.cli.params import parse_params
-from radiomap.cli.tables import console, print_rows
-from radiomap.errors import DataError
+from radiomap.cli.tables import OutputFormat, check_format, console, emit, print_rows
+from radiomap.errors import DataError, ParameterError
 
 
 @app.command()
@@ -37,11 +37,13 @@ def fit(
     """Fit METHOD on TRAIN and save the model (safetensors + JSON)."""
     from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
-    from radiomap.localize import get_localizer
+    from radiomap.localize import LOCALIZERS, get_localizer
 
     params = parse_params(param)
     if cv:
         params["cv"] = True
+    if "progress" in LOCALIZERS.get(method).param_spec:
+        params.setdefault("progress", show_progress())
     loc = get_localizer(method, **params)
     check_output(output, kind="dir", overwrite=force, inputs=[train], what="model folder")
     ds = CSIDataset.load(train)
@@ -57,6 +59,9 @@ def localize_cmd(
     model: Annotated[Path, typer.Argument(help="model folder written by `radiomap fit`")],
     dataset: Annotated[Path, typer.Argument(help="dataset to localize (.h5)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="predictions file (.h5)")] = Path("pred.h5"),
+    sequence: Annotated[str | None, typer.Option(
+        help="decode the dataset as one walk with the model's mobility: viterbi (MAP path) | smooth "
+             "(posterior mean); default: each sample on its own")] = None,
     force: Force = False,
 ) -> None:
     """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth)."""
@@ -65,8 +70,15 @@ def localize_cmd(
     from radiomap.eval.predictions import Predictions
     from radiomap.localize import Localizer
 
+    if sequence not in (None, "viterbi", "smooth"):
+        raise ParameterError(f"--sequence must be viterbi or smooth, got {sequence!r}")
     check_output(output, overwrite=force, inputs=[model, dataset], what="predictions file")
     loc = Localizer.load(model)
+    if sequence is not None:
+        if "sequence" not in type(loc).param_spec:
+            raise ParameterError(f"{loc.name} localizes samples independently; --sequence needs a method with a "
+                                 "mobility model (hmm, gma)")
+        loc.set_params(sequence=True, estimator="map" if sequence == "viterbi" else "mean")
     ds = CSIDataset.load(dataset)
     t0 = time.perf_counter()
     pos = loc.predict(ds)
@@ -100,12 +112,14 @@ def evaluate(
     predictions: Annotated[Path, typer.Argument(help="predictions file from `radiomap localize`")],
     truth: Annotated[Path | None, typer.Option("--truth", help="dataset with the true positions")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="also write a report folder")] = None,
+    fmt: OutputFormat = "table",
     force: Force = False,
 ) -> None:
     """Print error statistics (2-D, 3-D, per LOS region) of a predictions file."""
     from radiomap.atomic import check_output
     from radiomap.eval.predictions import Predictions
 
+    check_format(fmt)
     if output is not None:
         check_output(output, kind="dir", overwrite=force, inputs=[predictions, truth], what="report folder")
     pred = Predictions.load(predictions)
@@ -122,8 +136,7 @@ def evaluate(
     if true_pos is None:
         raise DataError(f"{predictions} holds no true positions; pass --truth DATASET.h5")
     tables = evaluation_rows(pred, true_pos, los)
-    for name, rows in tables.items():
-        print_rows(rows, f"{pred.method}: {name} (m)")
+    emit({f"{pred.method}: {name} (m)": rows for name, rows in tables.items()}, fmt)
     if output is not None:
         from radiomap.eval.metrics import position_errors
         from radiomap.eval.plots import error_cdf, predictions_over_floorplan

@@ -20,8 +20,10 @@ from rich.table import Table
 from radiomap.errors import ParameterError
 from radiomap.jsonable import jsonable
 
-console = Console(width=None if sys.stdout.isatty() else 10_000, soft_wrap=not sys.stdout.isatty())
-"""Where every command prints messages (never wrapped or cut when piped)."""
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 10_000, soft_wrap=not sys.stderr.isatty())
+"""Where every command prints its messages ("wrote ...", notes): stderr, so that stdout holds only the
+tables (``--format json`` output parses as JSON)."""
+_TABLES = Console()
 
 FORMATS = ("table", "csv", "json")
 OutputFormat = Annotated[str, typer.Option("--format", help="output of the tables: table | csv | json")]
@@ -47,7 +49,7 @@ def emit(tables: dict[str, list[dict]], fmt: str = "table") -> None:
                 sys.stdout.write(("\n" if i else "") + f"# {title}\n")
             sys.stdout.write(_csv(rows))
         elif sys.stdout.isatty():
-            console.print(_rich(rows, title))
+            _TABLES.print(_rich(rows, title))
         else:
             sys.stdout.write(("\n" if i else "") + _plain(rows, title))
 
