@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from radiomap.cli.app import Force, app
-from radiomap.cli.tables import console, print_rows
+from radiomap.cli.tables import OutputFormat, check_format, console, print_rows
 
 features_app = typer.Typer(help="The feature stage: list the registered features, compute them into a dataset.",
                            no_args_is_help=True)
@@ -20,16 +20,17 @@ app.add_typer(features_app, name="features")
 
 
 @features_app.command("list")
-def list_features() -> None:
+def list_features(fmt: OutputFormat = "table") -> None:
     """List the registered features with their parameters."""
     from radiomap.features.stage import FEATURES
 
+    check_format(fmt)
     rows = []
     for name in FEATURES.names():
         f = FEATURES.get(name)
         params = ", ".join(f"{k}={f.defaults.get(k)!r} ({p.constraint.describe()})" for k, p in f.params.items())
         rows.append({"feature": name, "parameters": params or "-", "description": f.help})
-    print_rows(rows, "registered features")
+    print_rows(rows, "registered features", fmt)
 
 
 @features_app.command("compute")
