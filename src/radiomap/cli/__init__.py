@@ -16,6 +16,7 @@ from radiomap.cli import features as _features  # noqa: F401
 from radiomap.cli import importing as _importing  # noqa: F401
 from radiomap.cli import info as _info  # noqa: F401
 from radiomap.cli import localize as _localize  # noqa: F401
+from radiomap.cli import mapping as _mapping  # noqa: F401
 from radiomap.cli.app import app
 from radiomap.errors import RadiomapError
 

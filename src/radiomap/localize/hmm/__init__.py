@@ -3,10 +3,12 @@
 Modules: ``grid`` (cells, reachable moves), ``propagation`` (LOS/NLOS power/angle/delay models,
 WLS), ``regions`` (per-AP LOS maps with a spatial prior, exact min-cut), ``mobility``
 (Gauss-Markov), ``likelihood`` (the joint objective), ``viterbi`` (second-order Viterbi),
-``fit`` (alternating optimisation), ``radiomap`` (the map: save/load/plot), ``model`` (localizers).
+``fit`` (alternating optimisation), ``radiomap`` (the map: save/load/plot), ``export`` (HDF5 + PNG
+for other tools), ``model`` (localizers).
 """
 
+from radiomap.localize.hmm.export import export_radio_map, write_radio_map_h5
 from radiomap.localize.hmm.model import GMA, HMMRadioMap, hmm_features
 from radiomap.localize.hmm.radiomap import RadioMap
 
-__all__ = ["GMA", "HMMRadioMap", "RadioMap", "hmm_features"]
+__all__ = ["GMA", "HMMRadioMap", "RadioMap", "export_radio_map", "hmm_features", "write_radio_map_h5"]

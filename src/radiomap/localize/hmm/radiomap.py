@@ -79,6 +79,7 @@ class RadioMap:
 
     def plot(self, scene=None, quantity: str = "los"):
         """Figure with one heatmap per AP of ``quantity`` in {"los", "power", "angle", "delay"}."""
+        from matplotlib.colors import ListedColormap
         from matplotlib.figure import Figure
 
         values = {"los": self.los.astype(float), "power": self.power, "angle": np.rad2deg(self.angle),
@@ -93,18 +94,25 @@ class RadioMap:
         nrow = int(np.ceil(n_b / ncol))
         fig = Figure(figsize=(6.0 * ncol, 3.2 * nrow))
         axes = fig.subplots(nrow, ncol, squeeze=False)
-        unit = {"los": "LOS (1) / NLOS (0)", "power": "dB", "angle": "deg", "delay": "log10 selectivity"}[quantity]
+        unit = {"los": "", "power": "dB", "angle": "deg", "delay": "log10 selectivity"}[quantity]
         for b in range(n_b):
             ax = axes.flat[b]
             img = np.full(shape, np.nan)
             img[ij[:, 0], ij[:, 1]] = values[:, b]
-            im = ax.imshow(img.T, origin="lower", extent=extent, cmap="viridis", aspect="equal")
+            if quantity == "los":
+                im = ax.imshow(img.T, origin="lower", extent=extent, aspect="equal", vmin=-0.5, vmax=1.5,
+                               cmap=ListedColormap(["#3b4cc0", "#f4d35e"]))
+            else:
+                im = ax.imshow(img.T, origin="lower", extent=extent, cmap="viridis", aspect="equal")
             if scene is not None:
                 from radiomap.plotting import draw_floorplan
 
                 draw_floorplan(ax, scene)
-            ax.set_title(f"AP {b}: {quantity}")
-            fig.colorbar(im, ax=ax, label=unit, shrink=0.8)
+            ap = scene.aps[b].name if scene is not None and len(scene.aps) == n_b else f"AP {b}"
+            ax.set_title(f"{ap}: {quantity}")
+            bar = fig.colorbar(im, ax=ax, label=unit, shrink=0.8)
+            if quantity == "los":
+                bar.set_ticks([0, 1], labels=["NLOS", "LOS"])
         for ax in list(axes.flat)[n_b:]:
             ax.axis("off")
         fig.tight_layout()
