@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,12 @@ class Report:
         self._png: dict[str, bytes] = {}
         self._artifacts: dict[str, Callable[[Path], Any]] = {}
         self._blocks: list[tuple[str, str]] = []  # (kind, name or markdown)
+        self._started = time.perf_counter()
+
+    @property
+    def elapsed_s(self) -> float:
+        """Wall time (s) since the report was created: the run's duration when read at ``write``."""
+        return time.perf_counter() - self._started
 
     def add_table(self, name: str, rows: list[dict], caption: str = "") -> None:
         """Add a measured table (list of row dicts)."""
@@ -194,7 +201,9 @@ class Report:
 
     def to_markdown(self) -> str:
         """The report as Markdown text."""
-        out = [f"# {self.title}\n", f"radiomap {__version__}; generated {_now()}\n"]
+        machine = machine_info()
+        out = [f"# {self.title}\n", f"radiomap {__version__}; generated {_now()} in {self.elapsed_s:.0f} s on "
+                                    f"{machine['cpu_count']} CPUs\n"]
         if self.settings:
             out.append("## Settings\n")
             out += [f"- **{k}**: `{json.dumps(jsonable(v))}`" for k, v in self.settings.items()]
@@ -229,6 +238,7 @@ class Report:
             "title": self.title,
             "radiomap_version": __version__,
             "created": _now(),
+            "elapsed_s": self.elapsed_s,
             "machine": machine_info(),
             "seed": self.settings.get("seed"),
             "settings": self.settings,
