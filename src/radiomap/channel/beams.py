@@ -58,13 +58,25 @@ class Beams:
 
     @property
     def n(self) -> int:
+        """int: number of beams Q."""
         return len(self.seq)
 
     def contains(self, xy: np.ndarray, idx: np.ndarray, pad: float | np.ndarray = 0.0) -> np.ndarray:
-        """Conservative membership of points ``xy [..., 2]`` in beams ``idx [...]`` (broadcast together).
+        """Conservative membership of points in beams.
 
-        With ``pad`` (m, scalar or ``[...]``) it tests disks of that radius around ``xy`` instead:
-        False means that no point of the disk can have a valid path through the beam.
+        Parameters
+        ----------
+        xy : ndarray, float64 [..., 2]
+            Points (m), broadcast with ``idx``.
+        idx : ndarray, int [...]
+            Beam indices.
+        pad : float or ndarray, float [...]
+            Radius (m) of disks around ``xy`` to test instead of the points.
+
+        Returns
+        -------
+        ndarray, bool [...]
+            False means that no point (of the disk) can have a valid path through the beam.
         """
         im, da, db = self.image[idx], self.dir_a[idx], self.dir_b[idx]
         rel = xy - im
@@ -76,12 +88,22 @@ class Beams:
 
 
 def build_beams(o: np.ndarray, wall_a: np.ndarray, wall_b: np.ndarray, max_order: int) -> list[Beams]:
-    """Beams of orders ``1..max_order`` for an AP at ``o [2]`` (m) and walls ``wall_a, wall_b [W, 2]``.
+    """Beams of reflection orders ``1..max_order`` for one AP.
 
-    Output
-    ------
-    list of ``max_order`` Beams; order ``m`` holds every wall sequence without a wall twice in a
-    row whose window is not empty (cost ``O(W * Q_{m-1})`` per order)
+    Parameters
+    ----------
+    o : ndarray, float64 [2]
+        AP position in the floor plan (m).
+    wall_a, wall_b : ndarray, float64 [W, 2]
+        Wall end points (m).
+    max_order : int
+        Highest reflection order.
+
+    Returns
+    -------
+    list of Beams
+        ``max_order`` entries; order ``m`` holds every wall sequence without a wall twice in a
+        row whose window is not empty (cost ``O(W * Q_{m-1})`` per order).
     """
     n_w = len(wall_a)
     e = wall_b - wall_a

@@ -164,7 +164,19 @@ def scene_quads(scene: Scene, slab_margin: float = 0.01) -> tuple[np.ndarray, li
 
 
 def scene_planes(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
-    """Planes of the quads of ``scene_quads``: points ``[W + P, 3]`` and unit normals ``[W + P, 3]``."""
+    """Planes of the quads of ``scene_quads``, walls first then slabs.
+
+    Parameters
+    ----------
+    scene : Scene
+
+    Returns
+    -------
+    points : ndarray, float64 [W + P, 3]
+        A point of each plane (m).
+    normals : ndarray, float64 [W + P, 3]
+        Unit normals (walls: ``(e_y, -e_x, 0)`` for the direction ``e`` start -> end; slabs: +z).
+    """
     pts, normals = [], []
     for w in scene.walls:
         a, b = np.asarray(w.start, dtype=np.float64), np.asarray(w.end, dtype=np.float64)
