@@ -153,10 +153,21 @@ def unpack_float(words: np.ndarray, n_man: int, n_exp: int) -> np.ndarray:
 
 
 def chanspec_carrier_hz(chanspec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(carrier (Hz), bandwidth (MHz)) of Broadcom d11ac chanspecs ``[P]`` uint16.
+    """Carrier and bandwidth of Broadcom d11ac chanspecs.
 
     Channel number = bits 0-7 (the centre channel of a 40/80 MHz channel), bandwidth bits 11-13
     (2: 20, 3: 40, 4: 80, 5: 160 MHz), band bits 14-15 (0: 2.4 GHz, 3: 5 GHz).
+
+    Parameters
+    ----------
+    chanspec : array_like, uint16 [P]
+
+    Returns
+    -------
+    carrier_hz : ndarray, float64 [P]
+        Centre frequency (Hz).
+    bandwidth_mhz : ndarray, int64 [P]
+        20, 40, 80 or 160 (MHz); 0 for an unknown code.
     """
     cs = np.asarray(chanspec, dtype=np.int64)
     ch = cs & 0xFF
