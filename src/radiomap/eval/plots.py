@@ -102,7 +102,23 @@ def predictions_over_floorplan(scene, pred: np.ndarray, true: np.ndarray, ax=Non
 
 
 def confusion_figure(confusion: np.ndarray, names, ax=None, title: str | None = None):
-    """Confusion matrix ``[C, C]`` (rows true, columns predicted) as an annotated image."""
+    """Confusion matrix as an annotated image.
+
+    Parameters
+    ----------
+    confusion : array_like, int [C, C]
+        Counts, rows true, columns predicted (``metrics.confusion_matrix``).
+    names : sequence of str [C]
+        Class names (tick labels).
+    ax : matplotlib Axes or None
+        Draw into it; None: a new 3.5 x 3 inch figure.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the axes.
+    """
     cm = np.asarray(confusion)
     fig, ax = _new_axes(ax, size=(3.5, 3.0))
     ax.imshow(cm, cmap="Blues")
