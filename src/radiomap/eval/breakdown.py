@@ -13,14 +13,27 @@ def by_group(errors: np.ndarray, labels: np.ndarray, names: list[str] | tuple[st
              key: str = "group") -> list[dict]:
     """Error summary per integer label.
 
-    Input
-    -----
-    errors : float [N]; labels : int [N] in ``[0, len(names))``; names : label names
+    Parameters
+    ----------
+    errors : array_like, float [N]
+        Position errors (m).
+    labels : array_like, int [N]
+        Group of each sample in ``[0, len(names))``; other values belong to no group.
+    names : sequence of str
+        Group names.
+    key : str
+        Column holding the group name.
 
-    Output
+    Returns
+    -------
+    list of dict
+        Rows ``{key: name, "n", "mean", "median", "p90", "p95", "rmse", "max"}`` (m), one per name
+        (statistics are NaN for an empty group), in label order.
+
+    Raises
     ------
-    list of rows ``{key: name, "n", "mean", "median", "p90", "p95", "rmse", "max"}``, one per
-    name (statistics are NaN for an empty group), in label order.
+    DataError
+        ``errors`` and ``labels`` of different sizes.
     """
     e = np.asarray(errors, dtype=np.float64).ravel()
     lab = np.asarray(labels).ravel()

@@ -73,14 +73,26 @@ class NexmonPackets:
 def read_nexmon(raw: bytes, chip: str | None = None, name: str = "pcap") -> NexmonPackets:
     """Decode every nexmon_csi packet of a pcap byte string.
 
-    Input
-    -----
-    raw : the pcap file's bytes
-    chip : "4339", "43455c0", "4358" or "4366c0"; None reads it from the chip-version field
+    Parameters
+    ----------
+    raw : bytes
+        The pcap file's bytes.
+    chip : str or None
+        ``"4339"``, ``"43455c0"``, ``"4358"`` or ``"4366c0"``; None reads it from the chip-version field.
+    name : str
+        File name, for messages.
 
-    Output
+    Returns
+    -------
+    NexmonPackets
+        P packets (see its attributes); records that are not nexmon CSI are skipped and counted.
+
+    Raises
     ------
-    NexmonPackets (see its attributes); records that are not nexmon CSI are skipped and counted.
+    DataError
+        Not Ethernet, no nexmon packet, a bad magic number or an unrecognised chip-version field.
+    ParameterError
+        An unknown ``chip``.
     """
     rec = read_pcap(raw, name)
     if rec.linktype != LINKTYPE_ETHERNET:
@@ -124,15 +136,18 @@ def read_nexmon(raw: bytes, chip: str | None = None, name: str = "pcap") -> Nexm
 def unpack_float(words: np.ndarray, n_man: int, n_exp: int) -> np.ndarray:
     """Unpack the bcm4358/bcm4366c0 CSI float format (nexmon_csi ``unpack_float.c``, autoscale off).
 
-    Input
-    -----
-    words : uint32 [..., K]: sign_re | man_re (n_man - 1 bits) | sign_im | man_im | exponent (n_exp bits)
-    n_man, n_exp : 9, 5 (bcm4358) or 12, 6 (bcm4366c0)
+    Parameters
+    ----------
+    words : ndarray, uint32 [..., K]
+        sign_re | man_re (n_man - 1 bits) | sign_im | man_im | exponent (n_exp bits).
+    n_man, n_exp : int
+        9, 5 (bcm4358) or 12, 6 (bcm4366c0).
 
-    Output
-    ------
-    complex128 [..., K]: ``(+-man_re +- j man_im) * 2^(exp + 10 + 2^(n_exp-1))`` with the C code's integer
-    shifts (right shifts floor the mantissa; exponents below ``-n_man`` give 0).
+    Returns
+    -------
+    ndarray, complex128 [..., K]
+        ``(+-man_re +- j man_im) * 2^(exp + 10 + 2^(n_exp-1))`` with the C code's integer shifts
+        (right shifts floor the mantissa; exponents below ``-n_man`` give 0).
     """
     h = words.astype(np.int64)
     mask = (1 << (n_man - 1)) - 1
