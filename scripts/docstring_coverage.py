@@ -9,6 +9,9 @@ The rule (numpydoc, with named dimensions, dtype and unit in the blocks):
   ``"float: wavelength at the carrier (m)."``;
 - a trivial serialiser (``to_dict``, ``from_dict``) counts with any docstring.
 
+``undocumented_params`` is the stricter check that ``tests/test_docstrings.py`` applies to the
+modules it lists: the ``Parameters`` block names every argument (``self``/``cls`` aside).
+
 Public means: not starting with ``_``, in a module whose name does not start with ``_``
 (``__init__.py`` included). Prints the coverage per package and, with ``--missing``, every
 undocumented name; optional paths (relative to ``src/radiomap``) restrict the count::
@@ -67,6 +70,27 @@ def documented(node) -> bool:
     if _decorators(node) & PROPERTY:
         return bool(TYPED_LINE.match(doc))
     return node.name in TRIVIAL and bool(doc.strip())
+
+
+def _section(doc: str, title: str) -> str | None:
+    m = re.search(rf"^[ \t]*{title}[ \t]*\n[ \t]*-{{3,}}[ \t]*\n(.*?)(?=^[ \t]*\w[\w ]*\n[ \t]*-{{3,}}|\Z)",
+                  doc, re.M | re.S)
+    return m.group(1) if m else None
+
+
+def undocumented_params(node) -> list[str]:
+    """Arguments of a function that its ``Parameters`` block does not name (all of them without a block)."""
+    if isinstance(node, ast.ClassDef) or _decorators(node) & PROPERTY or node.name in TRIVIAL:
+        return []
+    a = node.args
+    args = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg not in ("self", "cls")]
+    args += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+    text = _section(ast.get_docstring(node) or "", "Parameters") or ""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    indent = min((len(ln) - len(ln.lstrip()) for ln in lines), default=0)
+    named = {n.strip().lstrip("*") for ln in lines if len(ln) - len(ln.lstrip()) == indent
+             for n in ln.strip().split(" : ")[0].split(",")}
+    return [x for x in args if x not in named]
 
 
 def coverage(paths) -> tuple[list, list]:

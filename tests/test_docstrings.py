@@ -48,6 +48,14 @@ def test_module_fully_documented(rel):
     assert not names, f"{len(names)} of {len(defs)} public definitions lack a numpydoc block:\n" + "\n".join(names)
 
 
+@pytest.mark.parametrize("rel", DOCUMENTED)
+def test_parameters_block_names_every_argument(rel):
+    defs, _ = COV.coverage(_files(rel))
+    gaps = [f"{f.relative_to(SRC)}:{n.lineno} {n.name}: {', '.join(m)}"
+            for f, n in defs if (m := COV.undocumented_params(n))]
+    assert not gaps, "arguments missing from the Parameters block:\n" + "\n".join(gaps)
+
+
 def test_checker_rejects_what_the_rule_excludes(tmp_path):
     """The rule can fail: one-liners, untyped properties and block-less classes are reported."""
     src = tmp_path / "mod.py"
@@ -97,6 +105,31 @@ def test_checker_rejects_what_the_rule_excludes(tmp_path):
     assert sorted(n.name for _, n in defs) == sorted(
         ["Bare", "size", "to_dict", "Good", "size", "shapes_only", "documented"])
     assert sorted(n.name for _, n in missing) == ["Bare", "shapes_only", "size"]
+
+
+def test_checker_finds_undocumented_arguments(tmp_path):
+    src = tmp_path / "mod.py"
+    src.write_text(textwrap.dedent('''
+        def f(self, positions, ofdm, *, n_symbols=None, **options):
+            """CFR.
+
+            Parameters
+            ----------
+            positions, ofdm : ndarray, float64 [N, 3]
+                Positions (m).
+            **options
+                Passed on.
+
+            Returns
+            -------
+            ndarray, complex64 [N, K]
+            """
+
+        def g(x):
+            """Shapes only [N, 3]."""
+    '''))
+    defs, _ = COV.coverage([src])
+    assert {n.name: COV.undocumented_params(n) for _, n in defs} == {"f": ["n_symbols"], "g": ["x"]}
 
 
 def test_private_modules_are_skipped_but_init_is_counted(tmp_path):
