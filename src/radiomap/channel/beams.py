@@ -35,14 +35,20 @@ class Beams:
 
     Attributes
     ----------
-    seq : [Q, m] int64 wall indices, AP side first
-    image : [Q, 2] 2-D image of the AP across the sequence (m)
-    win_a, win_b : [Q, 2] window ends on the last wall, ordered so that
-        ``cross(win_a - image, win_b - image) >= 0`` (m)
-    full : [Q] bool, degenerate beam (image on the wall's line): no region test
-    line_p, line_n : [Q, 2] a point of the last wall's line and its unit normal
-    side : [Q] float, +-1: sign of ``(x - line_p) . line_n`` on the user's side of the wall
-    dir_a, dir_b : [Q, 2] unit vectors from the image toward ``win_a``, ``win_b``
+    seq : ndarray, int64 [Q, m]
+        Wall indices, AP side first.
+    image : ndarray, float64 [Q, 2]
+        2-D image of the AP across the sequence (m).
+    win_a, win_b : ndarray, float64 [Q, 2]
+        Window ends on the last wall (m), ordered so that ``cross(win_a - image, win_b - image) >= 0``.
+    full : ndarray, bool [Q]
+        Degenerate beam (image on the wall's line): no region test.
+    line_p, line_n : ndarray, float64 [Q, 2]
+        A point of the last wall's line (m) and its unit normal.
+    side : ndarray, float64 [Q]
+        +-1: sign of ``(x - line_p) . line_n`` on the user's side of the wall.
+    dir_a, dir_b : ndarray, float64 [Q, 2]
+        Unit vectors from the image toward ``win_a``, ``win_b``.
     """
 
     seq: np.ndarray

@@ -133,7 +133,7 @@ def list_formats() -> list[Format]:
     Returns
     -------
     list of Format
-        In ``FORMATS.names()`` order.
+        Sorted by name.
     """
     return [FORMATS.get(n) for n in FORMATS.names()]
 

@@ -50,10 +50,25 @@ class NexmonPackets:
 
     Attributes
     ----------
-    csi : complex64 [P, n_fft] FFT order; timestamps : float64 [P] s
-    rssi : float32 [P] dBm (NaN for the old four-byte-magic layout); fc : uint8 [P]
-    mac : uint8 [P, 6]; seq : uint16 [P]; core, stream : uint8 [P]; chanspec, chip_version : uint16 [P]
-    packet_index : int64 [P] index of the record in the pcap file; n_other : records that are not CSI
+    csi : ndarray, complex64 [P, n_fft]
+        CSI in FFT bin order.
+    timestamps : ndarray, float64 [P]
+        Capture times (s).
+    rssi : ndarray, float32 [P]
+        dBm (NaN for the old four-byte-magic layout).
+    fc : ndarray, uint8 [P]
+        The header's frame-control byte.
+    mac : ndarray, uint8 [P, 6]
+        Transmitter MAC.
+    seq : ndarray, uint16 [P]
+        Sequence number.
+    core, stream : ndarray, uint8 [P]
+        Receive core and spatial stream.
+    chanspec, chip_version : ndarray, uint16 [P]
+    packet_index : ndarray, int64 [P]
+        Index of the record in the pcap file.
+    n_other : int
+        Records that are not nexmon CSI.
     """
 
     csi: np.ndarray
