@@ -24,9 +24,33 @@ _ENTRIES_PER_BLOCK = 1 << 22
 
 
 class AngularIndex:
-    """Walls ``a, b [W, 2]`` by direction sector, seen from sources ``src [M, 2]`` (m).
+    """Walls by direction sector, seen from a set of sources.
 
-    ``mask [M, W]`` bool (optional) restricts which walls are listed for each source.
+    Parameters
+    ----------
+    src : ndarray, float64 [M, 2]
+        Source points (m).
+    a, b : ndarray, float64 [W, 2]
+        Wall end points (m).
+    n_bins : int
+        Direction sectors per source (each ``2 pi / n_bins`` rad).
+    mask : ndarray, bool [M, W] or None
+        Restricts which walls are listed for each source.
+
+    Attributes
+    ----------
+    n_src, n_bins : int
+        M and the number of sectors.
+    width : float
+        Sector width (rad).
+    scale : float
+        Distance scale of the sort key (m), larger than any source-wall distance.
+    walls : ndarray, int32 [E]
+        Wall index of every (source, sector, wall) entry, by sector then distance.
+    comp : ndarray, float64 [E]
+        Sort key of the entries: ``source * n_bins + sector + distance / scale``.
+    start : ndarray, int64 [M * n_bins + 1]
+        First entry of each (source, sector).
     """
 
     def __init__(self, src: np.ndarray, a: np.ndarray, b: np.ndarray, *, n_bins: int = 1024,
@@ -69,9 +93,21 @@ class AngularIndex:
         self.start = np.searchsorted(key[order], np.arange(self.n_src * n_bins + 1))
 
     def candidates(self, src: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate (leg, wall) pairs for legs from sources ``src [M]`` to at most ``direction [M, 2]`` away (m).
+        """Candidate (leg, wall) pairs: a superset of the walls each leg crosses.
 
-        Output: ``leg [P]`` (index into the M legs) and ``wall [P]``.
+        Parameters
+        ----------
+        src : ndarray, int [M]
+            Source index of each of the M legs.
+        direction : ndarray, float64 [M, 2]
+            Vector from the source to the leg's far end (m).
+
+        Returns
+        -------
+        leg : ndarray, int64 [P]
+            Index into the M legs.
+        wall : ndarray, int32 [P]
+            Wall index.
         """
         theta = np.arctan2(direction[:, 1], direction[:, 0])
         bins = np.clip(np.floor((theta + np.pi) / self.width).astype(np.int64), 0, self.n_bins - 1)

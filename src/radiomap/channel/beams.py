@@ -35,14 +35,20 @@ class Beams:
 
     Attributes
     ----------
-    seq : [Q, m] int64 wall indices, AP side first
-    image : [Q, 2] 2-D image of the AP across the sequence (m)
-    win_a, win_b : [Q, 2] window ends on the last wall, ordered so that
-        ``cross(win_a - image, win_b - image) >= 0`` (m)
-    full : [Q] bool, degenerate beam (image on the wall's line): no region test
-    line_p, line_n : [Q, 2] a point of the last wall's line and its unit normal
-    side : [Q] float, +-1: sign of ``(x - line_p) . line_n`` on the user's side of the wall
-    dir_a, dir_b : [Q, 2] unit vectors from the image toward ``win_a``, ``win_b``
+    seq : ndarray, int64 [Q, m]
+        Wall indices, AP side first.
+    image : ndarray, float64 [Q, 2]
+        2-D image of the AP across the sequence (m).
+    win_a, win_b : ndarray, float64 [Q, 2]
+        Window ends on the last wall (m), ordered so that ``cross(win_a - image, win_b - image) >= 0``.
+    full : ndarray, bool [Q]
+        Degenerate beam (image on the wall's line): no region test.
+    line_p, line_n : ndarray, float64 [Q, 2]
+        A point of the last wall's line (m) and its unit normal.
+    side : ndarray, float64 [Q]
+        +-1: sign of ``(x - line_p) . line_n`` on the user's side of the wall.
+    dir_a, dir_b : ndarray, float64 [Q, 2]
+        Unit vectors from the image toward ``win_a``, ``win_b``.
     """
 
     seq: np.ndarray
@@ -58,13 +64,25 @@ class Beams:
 
     @property
     def n(self) -> int:
+        """int: number of beams Q."""
         return len(self.seq)
 
     def contains(self, xy: np.ndarray, idx: np.ndarray, pad: float | np.ndarray = 0.0) -> np.ndarray:
-        """Conservative membership of points ``xy [..., 2]`` in beams ``idx [...]`` (broadcast together).
+        """Conservative membership of points in beams.
 
-        With ``pad`` (m, scalar or ``[...]``) it tests disks of that radius around ``xy`` instead:
-        False means that no point of the disk can have a valid path through the beam.
+        Parameters
+        ----------
+        xy : ndarray, float64 [..., 2]
+            Points (m), broadcast with ``idx``.
+        idx : ndarray, int [...]
+            Beam indices.
+        pad : float or ndarray, float [...]
+            Radius (m) of disks around ``xy`` to test instead of the points.
+
+        Returns
+        -------
+        ndarray, bool [...]
+            False means that no point (of the disk) can have a valid path through the beam.
         """
         im, da, db = self.image[idx], self.dir_a[idx], self.dir_b[idx]
         rel = xy - im
@@ -76,12 +94,22 @@ class Beams:
 
 
 def build_beams(o: np.ndarray, wall_a: np.ndarray, wall_b: np.ndarray, max_order: int) -> list[Beams]:
-    """Beams of orders ``1..max_order`` for an AP at ``o [2]`` (m) and walls ``wall_a, wall_b [W, 2]``.
+    """Beams of reflection orders ``1..max_order`` for one AP.
 
-    Output
-    ------
-    list of ``max_order`` Beams; order ``m`` holds every wall sequence without a wall twice in a
-    row whose window is not empty (cost ``O(W * Q_{m-1})`` per order)
+    Parameters
+    ----------
+    o : ndarray, float64 [2]
+        AP position in the floor plan (m).
+    wall_a, wall_b : ndarray, float64 [W, 2]
+        Wall end points (m).
+    max_order : int
+        Highest reflection order.
+
+    Returns
+    -------
+    list of Beams
+        ``max_order`` entries; order ``m`` holds every wall sequence without a wall twice in a
+        row whose window is not empty (cost ``O(W * Q_{m-1})`` per order).
     """
     n_w = len(wall_a)
     e = wall_b - wall_a

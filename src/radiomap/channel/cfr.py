@@ -19,17 +19,32 @@ def synthesize(paths: Paths, ofdm: OFDM, *, wavefront: str = "spherical", n_symb
                device: str | torch.device = "cpu", chunk: int = 64) -> np.ndarray:
     """Channel frequency response of ``paths``.
 
-    Input
-    -----
-    ofdm : numerology (subcarrier frequencies ``f_k``, symbol duration)
-    wavefront : ``"spherical"`` (exact per-element lengths, SPEC §1.2) or ``"plane"``
-        (far-field steering vectors at the carrier and the centre delay)
-    n_symbols : None for ``[N, B, N_a, K]``; S for a time axis ``[N, B, N_a, K, S]`` with each
-        path rotated by ``exp(j 2 pi doppler s T_sym)`` (needs ``doppler``)
+    Parameters
+    ----------
+    paths : Paths
+        ``[N, B, L]`` paths with per-element lengths ``[N, B, L, N_a]``.
+    ofdm : OFDM
+        Numerology (subcarrier frequencies ``f_k``, symbol duration).
+    wavefront : str
+        ``"spherical"`` (exact per-element lengths, SPEC §1.2) or ``"plane"`` (far-field steering
+        vectors at the carrier and the centre delay).
+    n_symbols : int or None
+        None for ``[N, B, N_a, K]``; S for a time axis ``[N, B, N_a, K, S]`` with each path rotated
+        by ``exp(j 2 pi doppler s T_sym)`` (needs ``doppler``).
+    device : str or torch.device
+        Where the products run.
+    chunk : int
+        Positions per block.
 
-    Output
+    Returns
+    -------
+    ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+        CSI.
+
+    Raises
     ------
-    complex64 CSI, ``[N, B, N_a, K]`` or ``[N, B, N_a, K, S]``
+    ParameterError
+        Another ``wavefront``, or ``n_symbols`` without Doppler.
 
     Notes
     -----

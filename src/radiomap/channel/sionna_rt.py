@@ -71,15 +71,21 @@ _NONE, _SPECULAR, _DIFFUSE, _REFRACTION, _DIFFRACTION = 0, 1, 2, 4, 8
 def slab_coefficients(cos_theta: np.ndarray, eps: complex, thickness: float, wavelength: float):
     """ITU-R P.2040 single-layer slab coefficients (eqs. 37, 43, 44), as Sionna RT computes them.
 
-    Input
-    -----
-    cos_theta : [...] float, cosine of the incidence angle (w.r.t. the normal)
-    eps : complex relative permittivity ``eps_r - j sigma / (eps_0 omega)``
-    thickness : slab thickness (m); wavelength : vacuum wavelength (m)
+    Parameters
+    ----------
+    cos_theta : array_like, float [...]
+        Cosine of the incidence angle (w.r.t. the normal).
+    eps : complex
+        Relative permittivity ``eps_r - j sigma / (eps_0 omega)``.
+    thickness : float
+        Slab thickness (m).
+    wavelength : float
+        Vacuum wavelength (m).
 
-    Output
-    ------
-    ``(r_te, r_tm, t_te, t_tm)``, each [...] complex128
+    Returns
+    -------
+    r_te, r_tm, t_te, t_tm : ndarray, complex128 [...]
+        Reflection and transmission coefficients for TE and TM polarisation.
     """
     c = np.asarray(cos_theta, dtype=np.float64)
     sin2 = 1.0 - c**2
@@ -98,13 +104,18 @@ def slab_coefficients(cos_theta: np.ndarray, eps: complex, thickness: float, wav
 def sionna_material_params(material, frequency_hz: float, thickness: float = 0.2) -> dict:
     """Sionna ``RadioMaterial`` parameters for a radiomap ``Material`` (mapping in the module doc).
 
-    Input
-    -----
-    material : radiomap ``Material``; frequency_hz : carrier (Hz); thickness : slab thickness (m)
+    Parameters
+    ----------
+    material : Material
+    frequency_hz : float
+        Carrier (Hz).
+    thickness : float
+        Slab thickness (m, > 0).
 
-    Output
-    ------
-    dict ``relative_permittivity`` (>= 1), ``conductivity`` (S/m, >= 0), ``thickness`` (m)
+    Returns
+    -------
+    dict[str, float]
+        ``relative_permittivity`` (>= 1), ``conductivity`` (S/m, >= 0), ``thickness`` (m).
     """
     if not thickness > 0:
         raise ParameterError(f"thickness must be > 0 m, got {thickness}")
@@ -146,10 +157,18 @@ def _slab_box(scene: Scene, margin: float) -> tuple[float, float, float, float]:
 def scene_quads(scene: Scene, slab_margin: float = 0.01) -> tuple[np.ndarray, list[str]]:
     """The reflecting surfaces of ``scene`` as quads.
 
-    Output
-    ------
-    quads : [W + P, 4, 3] float64 corner points (m), walls first then slabs
-    materials : list of W + P material names
+    Parameters
+    ----------
+    scene : Scene
+    slab_margin : float
+        Overhang of the slabs beyond the tracer's box (m).
+
+    Returns
+    -------
+    quads : ndarray, float64 [W + P, 4, 3]
+        Corner points (m), walls first then slabs.
+    materials : list of str [W + P]
+        Material names.
     """
     quads, mats = [], []
     for w in scene.walls:
@@ -164,7 +183,19 @@ def scene_quads(scene: Scene, slab_margin: float = 0.01) -> tuple[np.ndarray, li
 
 
 def scene_planes(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
-    """Planes of the quads of ``scene_quads``: points ``[W + P, 3]`` and unit normals ``[W + P, 3]``."""
+    """Planes of the quads of ``scene_quads``, walls first then slabs.
+
+    Parameters
+    ----------
+    scene : Scene
+
+    Returns
+    -------
+    points : ndarray, float64 [W + P, 3]
+        A point of each plane (m).
+    normals : ndarray, float64 [W + P, 3]
+        Unit normals (walls: ``(e_y, -e_x, 0)`` for the direction ``e`` start -> end; slabs: +z).
+    """
     pts, normals = [], []
     for w in scene.walls:
         a, b = np.asarray(w.start, dtype=np.float64), np.asarray(w.end, dtype=np.float64)
@@ -199,14 +230,20 @@ def write_sionna_scene(scene: Scene, directory: str | Path, *, thickness: float 
                        slab_margin: float = 0.01) -> Path:
     """Write ``scene`` as a Mitsuba/Sionna XML file with one PLY quad per wall and slab.
 
-    Input
-    -----
-    scene : radiomap Scene; directory : output folder (created)
-    thickness : slab thickness of every radio material (m); slab_margin : slab overhang (m)
+    Parameters
+    ----------
+    scene : Scene
+    directory : str or Path
+        Output folder (created).
+    thickness : float
+        Slab thickness of every radio material (m).
+    slab_margin : float
+        Slab overhang (m).
 
-    Output
-    ------
-    path of the XML file; shapes are named ``wall-<i>`` and ``slab-<j>`` (scene order)
+    Returns
+    -------
+    Path
+        The XML file; shapes are named ``wall-<i>`` and ``slab-<j>`` (scene order).
     """
     out = Path(directory)
     (out / "meshes").mkdir(parents=True, exist_ok=True)
@@ -252,20 +289,32 @@ def paths_from_sionna_arrays(
 ) -> Paths:
     """Convert Sionna path arrays (one antenna at every AP and user) into radiomap ``Paths``.
 
-    Input
-    -----
-    scene : the radiomap Scene that was traced; positions : [N, 3] user positions (m)
-    a : [N, B, L] complex, Sionna path coefficients (``Paths.a``: free-space loss, antenna
-        patterns and material coefficients; like radiomap's ``gain`` they exclude ``exp(-j 2 pi f tau)``)
-    tau : [N, B, L] float, Sionna delays (s); valid : [N, B, L] bool
-    interactions : [D, N, B, L] int, ``InteractionType`` flags (0 = none)
-    plane_index : [D, N, B, L] int, index into ``scene_planes`` of the surface hit (-1: unknown)
-    vertices : [D, N, B, L, 3] float, interaction points (m)
-    max_order : paths with more specular reflections are dropped
+    Parameters
+    ----------
+    scene : Scene
+        The radiomap scene that was traced.
+    positions : array_like, float [N, 3]
+        User positions (m).
+    a : ndarray, complex [N, B, L]
+        Sionna path coefficients (``Paths.a``: free-space loss, antenna patterns and material
+        coefficients; like radiomap's ``gain`` they exclude ``exp(-j 2 pi f tau)``).
+    tau : ndarray, float [N, B, L]
+        Sionna delays (s).
+    valid : ndarray, bool [N, B, L]
+    interactions : ndarray, int [D, N, B, L]
+        ``InteractionType`` flags (0 = none).
+    plane_index : ndarray, int [D, N, B, L]
+        Index into ``scene_planes`` of the surface hit (-1: unknown).
+    vertices : ndarray, float [D, N, B, L, 3]
+        Interaction points (m).
+    max_order : int
+        Paths with more specular reflections are dropped.
 
-    Output
-    ------
-    Paths (``gain`` without the propagation phase; exact per-element lengths, see module doc)
+    Returns
+    -------
+    Paths
+        ``[N, B, L']``; ``gain`` without the propagation phase, exact per-element lengths (see
+        module doc).
     """
     pos = np.asarray(positions, dtype=np.float64)
     if np.shape(valid)[-1] == 0:  # no path at all: one invalid placeholder keeps the shapes regular
@@ -384,10 +433,26 @@ def _import_sionna():
 def load_sionna_scene(scene: Scene, *, thickness: float = 0.2, slab_margin: float = 0.01):
     """Build a ``sionna.rt.Scene`` for ``scene`` (via a temporary XML + PLY folder).
 
-    Output
+    One isotropic, vertically polarised antenna per AP (transmitter ``ap-<b>``) and per receiver.
+
+    Parameters
+    ----------
+    scene : Scene
+    thickness, slab_margin : float
+        As in ``write_sionna_scene`` (m).
+
+    Returns
+    -------
+    sionna_scene : sionna.rt.Scene
+    object_planes : dict[int, int]
+        Sionna object id -> ``scene_planes`` index.
+
+    Raises
     ------
-    ``(sionna_scene, object_planes)`` where ``object_planes`` maps Sionna object ids to
-    ``scene_planes`` indices
+    RadiomapError
+        Sionna RT is not installed.
+    SceneError
+        A wall or slab shape is missing from the loaded scene.
     """
     rt = _import_sionna()
     with tempfile.TemporaryDirectory(prefix="radiomap-sionna-") as tmp:
@@ -426,23 +491,45 @@ def trace_sionna(
 ) -> Paths:
     """Trace the multipath between every AP and user position with Sionna RT's ``PathSolver``.
 
-    Input
-    -----
-    scene : radiomap Scene (walls, slabs, materials, APs; ``scatterers`` are ignored: Sionna
-        traces surfaces only)
-    positions : [N, 3] float, user positions (m), traced as receivers ``batch`` at a time
-    max_order : highest number of specular reflections kept (paths with more are dropped)
-    max_depth : Sionna's interaction budget (reflections + refractions + ...); None means
-        ``max_order + 2`` so that paths crossing up to two walls are found
-    velocity : [N, 3] (m/s) or None; when given, ``Paths.doppler`` is filled
-    samples_per_src : rays shot per AP for candidate generation
-    refraction, diffuse_reflection, diffraction : Sionna's propagation switches
-    thickness, slab_margin : scene export (see ``write_sionna_scene``)
-    seed : Sionna's sampling seed (deterministic candidate generator)
+    Parameters
+    ----------
+    scene : Scene
+        Walls, slabs, materials, APs; ``scatterers`` are ignored (Sionna traces surfaces only).
+    positions : array_like, float [N, 3]
+        User positions (m), traced as receivers ``batch`` at a time.
+    max_order : int
+        Highest number of specular reflections kept (paths with more are dropped).
+    max_depth : int or None
+        Sionna's interaction budget (reflections + refractions + ...); None means ``max_order + 2``
+        so that paths crossing up to two walls are found.
+    velocity : array_like, float [N, 3] or None
+        User velocities (m/s); when given, ``Paths.doppler`` is filled.
+    samples_per_src : int
+        Rays shot per AP for candidate generation.
+    refraction, diffuse_reflection, diffraction : bool
+        Sionna's propagation switches.
+    thickness, slab_margin : float
+        Scene export (m, see ``write_sionna_scene``).
+    batch : int
+        Receivers per solver call.
+    seed : int
+        Sionna's sampling seed (deterministic candidate generator).
+    progress : bool
+        Progress bar over the batches.
 
-    Output
+    Returns
+    -------
+    Paths
+        ``[N, B, L]``, as ``radiomap.channel.trace`` returns them (``L`` padded, see ``valid``).
+
+    Raises
     ------
-    Paths, as ``radiomap.channel.trace`` returns them (``L`` padded, see ``valid``)
+    SceneError
+        Positions not [N, 3] or not finite.
+    ParameterError
+        ``max_order``, ``max_depth``, ``batch`` or ``velocity`` out of range or of another shape.
+    RadiomapError
+        Sionna RT is not installed.
     """
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 2 or pos.shape[1] != 3:
@@ -482,16 +569,24 @@ def solve_sionna(s_scene, object_planes: dict[int, int], positions: np.ndarray, 
                  diffuse_reflection: bool = False, diffraction: bool = False, seed: int = 0) -> dict:
     """Run ``PathSolver`` once with ``positions`` as receivers and return Sionna's raw arrays.
 
-    Input
-    -----
-    s_scene, object_planes : from ``load_sionna_scene``; positions : [N, 3] receivers (m)
-    solver : a ``sionna.rt.PathSolver`` (None: a deterministic one); the rest: solver options
+    Parameters
+    ----------
+    s_scene : sionna.rt.Scene
+    object_planes : dict[int, int]
+        From ``load_sionna_scene``.
+    positions : ndarray, float [N, 3]
+        Receivers (m), added for this call and removed afterwards.
+    solver : sionna.rt.PathSolver or None
+        None: a deterministic one.
+    max_depth, samples_per_src, refraction, diffuse_reflection, diffraction, seed
+        Solver options (as in ``trace_sionna``).
 
-    Output
-    ------
-    dict of NumPy arrays, the keyword arguments of ``paths_from_sionna_arrays``:
-    ``a [N, B, L]`` complex128, ``tau [N, B, L]`` (s, float32 precision), ``valid [N, B, L]``,
-    ``interactions [D, N, B, L]``, ``plane_index [D, N, B, L]``, ``vertices [D, N, B, L, 3]``
+    Returns
+    -------
+    dict[str, ndarray]
+        The keyword arguments of ``paths_from_sionna_arrays``: ``a [N, B, L]`` complex128,
+        ``tau [N, B, L]`` (s, float32 precision), ``valid [N, B, L]``, ``interactions [D, N, B, L]``,
+        ``plane_index [D, N, B, L]``, ``vertices [D, N, B, L, 3]`` (m).
     """
     rt = _import_sionna()
     solver = rt.PathSolver(deterministic=True) if solver is None else solver

@@ -46,25 +46,39 @@ def trace(
 ) -> Paths:
     """Trace the multipath between every AP of ``scene`` and every user position.
 
-    Input
-    -----
+    Parameters
+    ----------
     scene : Scene
-    positions : [N, 3] float, user positions (m)
-    max_order : highest specular reflection order (0 to 3)
-    scatterers : include single-bounce paths via ``scene.scatterers``
-    velocity : [N, 3] float (m/s) or None; when given, ``Paths.doppler`` is filled
-    method : ``"pruned"`` (default) or ``"brute"`` (the slow oracle; same paths)
-    cull_db : None (default: every path) or a level in dB (< 0, e.g. -80): reflected paths whose
+    positions : array_like, float [N, 3]
+        User positions (m), N >= 1.
+    max_order : int
+        Highest specular reflection order (0 to 3).
+    scatterers : bool
+        Include single-bounce paths via ``scene.scatterers``.
+    velocity : array_like, float [N, 3] or None
+        User velocities (m/s); when given, ``Paths.doppler`` is filled.
+    method : str
+        ``"pruned"`` (default) or ``"brute"`` (the slow oracle; same paths).
+    cull_db : float or None
+        None (default: every path) or a level in dB (< 0, e.g. -80): reflected paths whose
         amplitude is below that level relative to free space at the direct AP-user distance,
         ``|gain| < 10^(cull_db/20) * lambda / (4 pi |user - AP|)``, are dropped. Each dropped path
         changes the CFR by less than that fraction of a free-space LOS path; the pruned tracer
         stops computing a path's penetration losses as soon as they put it below the level.
 
-    Output
+    Returns
+    -------
+    Paths
+        ``[N, B, L]`` with ``L`` = the largest number of valid paths of any (position, AP) pair;
+        shorter lists are padded with ``valid = False`` and zero gain. Per (position, AP) the paths
+        are ordered: direct, reflections by order then plane sequence, scatterers.
+
+    Raises
     ------
-    Paths with ``L`` = the largest number of valid paths of any (position, AP) pair; shorter
-    lists are padded with ``valid = False`` and zero gain. Per (position, AP) the paths are
-    ordered: direct, reflections by order then plane sequence, scatterers.
+    SceneError
+        Positions not [N, 3], empty or not finite.
+    ParameterError
+        ``max_order``, ``method``, ``cull_db`` or ``velocity`` out of range or of another shape.
     """
     return trace_with_sequences(scene, positions, max_order=max_order, scatterers=scatterers,
                                 velocity=velocity, method=method, cull_db=cull_db)[0]
@@ -82,13 +96,19 @@ def trace_with_sequences(
 ) -> tuple[Paths, np.ndarray]:
     """``trace``, plus the interactions of every path.
 
-    Output
-    ------
-    paths : Paths, as ``trace`` returns them
-    sequences : [N, B, L, max(max_order, 1)] int64, the planes each path reflects on in order (AP side
-        first): wall ``i`` is ``i``, slab ``j`` is ``len(scene.walls) + j``; -1 pads shorter
-        sequences, direct paths and padding; a scatterer path holds ``-2 - s`` (scatterer ``s``)
-        in its first slot
+    Parameters
+    ----------
+    scene, positions, max_order, scatterers, velocity, method, cull_db
+        As in ``trace``.
+
+    Returns
+    -------
+    paths : Paths
+        As ``trace`` returns them, ``[N, B, L]``.
+    sequences : ndarray, int64 [N, B, L, max(max_order, 1)]
+        The planes each path reflects on in order (AP side first): wall ``i`` is ``i``, slab ``j``
+        is ``len(scene.walls) + j``; -1 pads shorter sequences, direct paths and padding; a
+        scatterer path holds ``-2 - s`` (scatterer ``s``) in its first slot.
     """
     pos = np.asarray(positions, dtype=np.float64)
     if pos.ndim != 2 or pos.shape[1] != 3:

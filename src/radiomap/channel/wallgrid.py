@@ -18,7 +18,28 @@ _MAX_CELLS = 1 << 22
 
 
 class WallGrid:
-    """Walls ``a, b [W, 2]`` (m) in a uniform grid of pitch ``cell`` (m; None: about two cells per wall)."""
+    """Walls in a uniform grid: each is listed in every cell its box, widened by half a cell, touches.
+
+    Parameters
+    ----------
+    a, b : array_like, float [W, 2]
+        Wall end points (m).
+    cell : float or None
+        Grid pitch (m); None: about two cells per wall (at least 5 cm, at most 2^22 cells).
+
+    Attributes
+    ----------
+    h : float
+        Grid pitch (m).
+    origin : ndarray, float64 [2]
+        Lower-left corner of cell (0, 0) (m).
+    shape : tuple[int, int]
+        Cells along x and y.
+    cell_walls : ndarray, int64 [E]
+        Wall indices, cell by cell.
+    cell_start : ndarray, int64 [n_x n_y + 1]
+        First entry of each cell (index ``i_x * n_y + i_y``) in ``cell_walls``.
+    """
 
     def __init__(self, a: np.ndarray, b: np.ndarray, cell: float | None = None):
         a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -45,7 +66,20 @@ class WallGrid:
         return np.clip(i, 0, np.array(self.shape) - 1)
 
     def candidates(self, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate (segment, wall) pairs ``[P]``, ``[P]`` for segments ``p -> q [M, 2|3]`` (a wall may repeat)."""
+        """Candidate (segment, wall) pairs: a superset of the walls each segment crosses.
+
+        Parameters
+        ----------
+        p, q : ndarray, float64 [M, 2|3]
+            Segment end points (m); z ignored.
+
+        Returns
+        -------
+        segment : ndarray, int64 [P]
+            Index into the M segments.
+        wall : ndarray, int64 [P]
+            Wall index (a wall may repeat for one segment).
+        """
         length = np.hypot(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
         ns = np.floor(length / self.h).astype(np.int64) + 2  # sample spacing <= h
         seg = np.repeat(np.arange(len(p)), ns)
@@ -62,15 +96,41 @@ class WallGrid:
 
 
 def pack_walls(a: np.ndarray, b: np.ndarray, z: np.ndarray, penetration_db: np.ndarray) -> np.ndarray:
-    """Walls as rows ``[W, 7]``: start x, y; direction ``b - a`` x, y; z_min, z_max; penetration (dB)."""
+    """Walls as rows for ``pair_crossings``.
+
+    Parameters
+    ----------
+    a, b : ndarray, float [W, 2]
+        Wall end points (m).
+    z : ndarray, float [W, 2]
+        (z_min, z_max) (m).
+    penetration_db : ndarray, float [W]
+        One-way penetration loss (dB).
+
+    Returns
+    -------
+    ndarray, float64 [W, 7]
+        start x, y; direction ``b - a`` x, y; z_min, z_max (m); penetration (dB).
+    """
     return np.column_stack([a, b - a, z, penetration_db])
 
 
 def pair_crossings(p: np.ndarray, q: np.ndarray, walls: np.ndarray) -> np.ndarray:
-    """``segment_wall_crossings`` for matched pairs: segment ``p[m] -> q[m]`` ([M, 3]) against wall ``m`` only.
+    """``segment_wall_crossings`` for matched pairs: segment ``p[m] -> q[m]`` against wall row ``m`` only.
 
-    ``walls [M, >=6]`` rows of ``pack_walls``; the same arithmetic as the [..., W] version, so the
-    result is bit-identical. Output: [M] bool.
+    The same arithmetic as the ``[..., W]`` version, so the result is bit-identical.
+
+    Parameters
+    ----------
+    p, q : ndarray, float64 [M, 3]
+        Segment end points (m).
+    walls : ndarray, float64 [M, >=6]
+        Rows of ``pack_walls`` (one wall per segment).
+
+    Returns
+    -------
+    ndarray, bool [M]
+        Segment ``m`` crosses wall row ``m`` strictly inside and within its height range.
     """
     dx, dy = q[:, 0] - p[:, 0], q[:, 1] - p[:, 1]
     ex, ey = walls[:, 2], walls[:, 3]

@@ -17,15 +17,25 @@ V2_NAMES = tuple(V2_FIELDS)
 def check_v2_fields(values: dict, n: int, n_aps: int | None) -> dict[str, np.ndarray | None]:
     """Validate ``tx_id``, ``ap_mask``, ``rssi``, ``carrier_hz``, ``source_file``, ``packet_index``.
 
-    Input
-    -----
-    values : dict name -> array-like or None (names of ``V2_FIELDS``)
-    n : number of samples N
-    n_aps : number of APs B (``csi.shape[1]``), or None when the dataset has no CSI
+    Parameters
+    ----------
+    values : dict[str, array_like or None]
+        By the names of ``V2_FIELDS`` (missing names count as None).
+    n : int
+        Number of samples N.
+    n_aps : int or None
+        Number of APs B (``csi.shape[1]``), or None when the dataset has no CSI.
 
-    Output
+    Returns
+    -------
+    dict[str, ndarray or None]
+        Every ``V2_FIELDS`` name -> validated array in its stored dtype (``source_file`` as a
+        NumPy str array), or None.
+
+    Raises
     ------
-    dict name -> validated array (stored dtype; ``source_file`` as a numpy str array) or None
+    DataError
+        One line naming the field, what was expected and what was found.
     """
     out: dict[str, np.ndarray | None] = {}
     for name in V2_NAMES:

@@ -13,14 +13,27 @@ def by_group(errors: np.ndarray, labels: np.ndarray, names: list[str] | tuple[st
              key: str = "group") -> list[dict]:
     """Error summary per integer label.
 
-    Input
-    -----
-    errors : float [N]; labels : int [N] in ``[0, len(names))``; names : label names
+    Parameters
+    ----------
+    errors : array_like, float [N]
+        Position errors (m).
+    labels : array_like, int [N]
+        Group of each sample in ``[0, len(names))``; other values belong to no group.
+    names : sequence of str
+        Group names.
+    key : str
+        Column holding the group name.
 
-    Output
+    Returns
+    -------
+    list of dict
+        Rows ``{key: name, "n", "mean", "median", "p90", "p95", "rmse", "max"}`` (m), one per name
+        (statistics are NaN for an empty group), in label order.
+
+    Raises
     ------
-    list of rows ``{key: name, "n", "mean", "median", "p90", "p95", "rmse", "max"}``, one per
-    name (statistics are NaN for an empty group), in label order.
+    DataError
+        ``errors`` and ``labels`` of different sizes.
     """
     e = np.asarray(errors, dtype=np.float64).ravel()
     lab = np.asarray(labels).ravel()
@@ -30,14 +43,41 @@ def by_group(errors: np.ndarray, labels: np.ndarray, names: list[str] | tuple[st
 
 
 def by_region(errors: np.ndarray, regions: np.ndarray, names=REGION_NAMES) -> list[dict]:
-    """Summary per LOS region (int8 codes 0 NLOS, 1 single-LOS, 2 double-LOS)."""
+    """Error summary per LOS region.
+
+    Parameters
+    ----------
+    errors : array_like, float [N]
+        Position errors (m).
+    regions : array_like, int [N]
+        Region codes (0 NLOS, 1 single-LOS, 2 double-LOS; ``Scene.region_labels``).
+    names : sequence of str
+        Region names by code.
+
+    Returns
+    -------
+    list of dict
+        ``by_group`` rows keyed ``"region"``, one per name in code order.
+    """
     return by_group(errors, regions, names, key="region")
 
 
 def ring_labels(distances: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Ring index of each distance for ring edges ``[R + 1]`` (m); outside -> -1.
+    """Ring of each distance; ring ``i`` is ``[edges[i], edges[i+1])``.
 
-    Output: (int64 [N] ring indices, R names like "0-5 m").
+    Parameters
+    ----------
+    distances : array_like, float [N]
+        Distances (m).
+    edges : array_like, float [R + 1]
+        Increasing ring edges (m); the last may be ``inf``.
+
+    Returns
+    -------
+    rings : ndarray, int64 [N]
+        Ring index, -1 outside ``[edges[0], edges[-1])``.
+    names : list of str [R]
+        ``"0-5 m"``, or ``">= 20 m"`` for an infinite upper edge.
     """
     edges = np.asarray(edges, dtype=np.float64)
     d = np.asarray(distances, dtype=np.float64).ravel()
@@ -49,13 +89,43 @@ def ring_labels(distances: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, l
 
 
 def by_distance_ring(errors: np.ndarray, distances: np.ndarray, edges) -> list[dict]:
-    """Summary per distance ring ``[edges[i], edges[i+1])`` (e.g. distance to the nearest AP)."""
+    """Error summary per distance ring ``[edges[i], edges[i+1])`` (e.g. distance to the nearest AP).
+
+    Parameters
+    ----------
+    errors : array_like, float [N]
+        Position errors (m).
+    distances : array_like, float [N]
+        Distance of each sample (m).
+    edges : array_like, float [R + 1]
+        Ring edges (m), as ``ring_labels``.
+
+    Returns
+    -------
+    list of dict
+        ``by_group`` rows keyed ``"ring"``, one per ring (samples outside every ring are left out).
+    """
     idx, names = ring_labels(distances, edges)
     return by_group(errors, idx, names, key="ring")
 
 
 def nearest_ap_distance(positions: np.ndarray, ap_positions: np.ndarray, dims: int = 2) -> np.ndarray:
-    """Distance (m) from each position ``[N, 3]`` to the nearest AP ``[B, 3]``: float64 [N]."""
+    """Distance from each position to the nearest AP.
+
+    Parameters
+    ----------
+    positions : array_like, float [N, 3]
+        Positions (m).
+    ap_positions : array_like, float [B, 3]
+        AP positions (m).
+    dims : int
+        Coordinates used: 2 (horizontal distance) or 3.
+
+    Returns
+    -------
+    ndarray, float64 [N]
+        Distance (m).
+    """
     p = np.asarray(positions, dtype=np.float64)[:, None, :dims]
     a = np.asarray(ap_positions, dtype=np.float64)[None, :, :dims]
     return np.linalg.norm(p - a, axis=-1).min(axis=1)
@@ -64,7 +134,17 @@ def nearest_ap_distance(positions: np.ndarray, ap_positions: np.ndarray, dims: i
 def classification_table(true: np.ndarray, pred: np.ndarray, names) -> dict:
     """Accuracy and confusion matrix of labels (e.g. LOS/NLOS per AP, or direction classes).
 
-    Output: ``{"accuracy": float, "confusion": int [C, C] as nested lists, "classes": names}``.
+    Parameters
+    ----------
+    true, pred : array_like, int [...]
+        Class labels in ``[0, C)``, same shape (e.g. [N], or [N, B] for LOS per AP; bool is 0/1).
+    names : sequence of str [C]
+        Class names.
+
+    Returns
+    -------
+    dict
+        ``{"accuracy": float, "confusion": int [C, C] as nested lists (rows true), "classes": names}``.
     """
     cm = confusion_matrix(true, pred, len(names))
     return {"accuracy": accuracy(true, pred), "confusion": cm.tolist(), "classes": list(names)}

@@ -62,7 +62,22 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 
 
 def render(report: Report, png: dict[str, bytes], generated: str) -> str:
-    """The HTML page of ``report``; ``png`` maps figure names to their PNG bytes; ``generated``: UTC time."""
+    """The self-contained HTML page of a report.
+
+    Parameters
+    ----------
+    report : Report
+        Settings, tables, published numbers, figures and text, in its block order.
+    png : dict[str, bytes]
+        PNG bytes of each figure, by figure name (embedded as data URIs).
+    generated : str
+        Generation time (UTC), shown in the header.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     import markdown
 
     from radiomap import __version__

@@ -23,14 +23,19 @@ def _new_axes(ax, size=(6.0, 4.0)):
 def error_cdf(errors: dict[str, np.ndarray], ax=None, unit: str = "m", title: str | None = None):
     """Empirical CDFs of position errors for several methods in one axes.
 
-    Input
-    -----
-    errors : {method name: float [N_m] errors}
-    ax : optional Matplotlib axes; unit : axis label unit
+    Parameters
+    ----------
+    errors : dict[str, ndarray]
+        Method name -> errors float [N_m] (in ``unit``).
+    ax : matplotlib Axes or None
+        Draw into it; None: a new figure.
+    unit : str
+        Axis label unit.
+    title : str or None
 
-    Output
-    ------
-    matplotlib Figure
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     fig, ax = _new_axes(ax)
     for name, e in errors.items():
@@ -53,16 +58,26 @@ def predictions_over_floorplan(scene, pred: np.ndarray, true: np.ndarray, ax=Non
                                max_vectors: int = 120, cells: int = 32):
     """Mean error over the floor as a heatmap, with a few error vectors, over the scene's floor plan.
 
-    Input
-    -----
-    scene : radiomap.scene.Scene (drawn with ``radiomap.plotting.draw_floorplan``)
-    pred, true : float [N, 2|3] positions (m)
-    max_vectors : error vectors drawn (evenly spaced samples); cells : heatmap cells along the longer side
+    Parameters
+    ----------
+    scene : Scene
+        Drawn with ``radiomap.plotting.draw_floorplan``.
+    pred, true : ndarray, float [N, 2|3]
+        Estimated and true positions (m).
+    ax : matplotlib Axes or None
+        Draw into it; None: a new figure sized to the floor.
+    title : str or None
+        Shown with the mean error.
+    max_vectors : int
+        Error vectors drawn (evenly spaced samples).
+    cells : int
+        Heatmap cells along the longer side.
 
-    Output
-    ------
-    matplotlib Figure: the mean 2-D error (m) of the samples whose true position falls in each cell
-    (colour bar), the true positions (grey), ``max_vectors`` error vectors; legend below the floor.
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The mean 2-D error (m) of the samples whose true position falls in each cell (colour bar),
+        the true positions (grey), ``max_vectors`` error vectors; legend below the floor.
     """
     from radiomap.plotting import draw_floorplan, floor_extent
 
@@ -102,7 +117,23 @@ def predictions_over_floorplan(scene, pred: np.ndarray, true: np.ndarray, ax=Non
 
 
 def confusion_figure(confusion: np.ndarray, names, ax=None, title: str | None = None):
-    """Confusion matrix ``[C, C]`` (rows true, columns predicted) as an annotated image."""
+    """Confusion matrix as an annotated image.
+
+    Parameters
+    ----------
+    confusion : array_like, int [C, C]
+        Counts, rows true, columns predicted (``metrics.confusion_matrix``).
+    names : sequence of str [C]
+        Class names (tick labels).
+    ax : matplotlib Axes or None
+        Draw into it; None: a new 3.5 x 3 inch figure.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the axes.
+    """
     cm = np.asarray(confusion)
     fig, ax = _new_axes(ax, size=(3.5, 3.0))
     ax.imshow(cm, cmap="Blues")

@@ -47,7 +47,29 @@ TIMING_KEYS = ("fit_time_s", "predict_time_s", "per_query_ms")
 
 @dataclass
 class Predictions:
-    """Estimated positions with optional ground truth and provenance."""
+    """Estimated positions with optional ground truth and provenance (schema in the module docstring).
+
+    Parameters
+    ----------
+    positions : ndarray, float64 [N, 3]
+        Estimated positions (m).
+    method : str
+        Registry name of the localizer.
+    true_positions : ndarray, float64 [N, 3] or None
+        True positions (m).
+    los : ndarray, bool [N, B] or None
+        Per-AP LOS flags.
+    timestamps : ndarray, float64 [N] or None
+        Sample times (s).
+    dataset : str
+        Path of the queried dataset, as given.
+    geometry_signature : str
+        The model's scene geometry hash (``Scene.geometry_signature``).
+    scene : dict
+        ``Scene.to_dict()`` or {}.
+    timing : dict[str, float]
+        ``fit_time_s``, ``predict_time_s`` (s), ``per_query_ms`` (ms), where known.
+    """
 
     positions: np.ndarray
     method: str
@@ -60,7 +82,19 @@ class Predictions:
     timing: dict = field(default_factory=dict)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write the HDF5 file atomically (``radiomap.atomic`` rules; checksummed as ``radiomap.hdf5``)."""
+        """Write the HDF5 file atomically (``radiomap.atomic`` rules; checksummed as ``radiomap.hdf5``).
+
+        Parameters
+        ----------
+        path : str or PathLike
+        overwrite : bool
+            Replace an existing file radiomap wrote.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
         path = Path(path)
         with atomic_file(path, overwrite=overwrite, what="predictions file") as tmp:
             with create_file(tmp) as f:
@@ -82,7 +116,23 @@ class Predictions:
 
     @staticmethod
     def load(path: str | os.PathLike) -> Predictions:
-        """Read and validate a predictions file; errors name the problem."""
+        """Read and validate a predictions file.
+
+        Parameters
+        ----------
+        path : str or PathLike
+
+        Returns
+        -------
+        Predictions
+            Timing entries that were null are left out.
+
+        Raises
+        ------
+        DataError
+            Wrong schema, damaged file, missing attributes, positions not float [N, 3], or truth
+            arrays of another length.
+        """
         path = Path(path)
         with open_validated(path, SCHEMA_NAME, SCHEMA_VERSION, "predictions file") as f:
             try:

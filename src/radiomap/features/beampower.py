@@ -20,15 +20,17 @@ _TINY = 1e-30
 def beamspace_power_db(csi: np.ndarray, n_subbands: int = 8) -> np.ndarray:
     """Beam x subband power per AP, in dB.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    n_subbands : number of contiguous subcarrier groups (<= K)
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    n_subbands : int
+        Number of contiguous subcarrier groups (1..K).
 
-    Output
-    ------
-    float32 [N, B * N_a * n_subbands] : ``10 log10`` of the power of the antenna-DFT beams summed
-    over each subband (and symbols).
+    Returns
+    -------
+    ndarray, float32 [N, B * N_a * n_subbands]
+        ``10 log10`` of the power of the antenna-DFT beams (orthonormal) summed over each subband
+        (and symbols), in dB; index order (AP, beam, subband).
     """
     arr = check_csi(csi)
     k = arr.shape[3]

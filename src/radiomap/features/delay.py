@@ -49,13 +49,14 @@ def _per_subcarrier_power(csi: np.ndarray) -> np.ndarray:
 def frequency_selectivity(csi: np.ndarray) -> np.ndarray:
     """Normalised variance of the per-subcarrier power.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
 
-    Output
-    ------
-    float64 [N, B] : ``var_k(p_k) / mean_k(p_k)^2`` (dimensionless, >= 0); 0 for a zero channel.
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        ``var_k(p_k) / mean_k(p_k)^2`` (dimensionless, >= 0); 0 for a zero channel.
     """
     p = _per_subcarrier_power(check_csi(csi))
     mean = p.mean(axis=-1)
@@ -67,17 +68,21 @@ def frequency_selectivity(csi: np.ndarray) -> np.ndarray:
 def power_delay_profile(csi: np.ndarray, oversample: int = 4, window: str | None = "hann") -> np.ndarray:
     """Power-delay profile per sample and AP.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]; subcarrier ``k`` at ``f_c + (k - K/2) B/K``
-    oversample : zero-padding factor (>= 1)
-    window : taper across subcarriers before the IDFT: "hann" (sidelobes < -31 dB) or None
-        (rectangular: exact on the delay grid, but -13 dB sidelobes for off-grid paths)
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+        Subcarrier ``k`` at ``f_c + (k - K/2) B/K``.
+    oversample : int
+        Zero-padding factor (>= 1).
+    window : str or None
+        Taper across subcarriers before the IDFT: ``"hann"`` (sidelobes < -31 dB) or None
+        (rectangular: exact on the delay grid, but -13 dB sidelobes for off-grid paths).
 
-    Output
-    ------
-    float64 [N, B, K * oversample] : ``sum_n |IDFT_k(w_k H[n, k])[m]|^2``; bin ``m`` is delay
-    ``m / (oversample * B)`` seconds (modulo ``K / B``).
+    Returns
+    -------
+    ndarray, float64 [N, B, K * oversample]
+        ``sum_n |IDFT_k(w_k H[n, k])[m]|^2`` (symbols add like antennas); bin ``m`` is delay
+        ``m / (oversample * B)`` seconds (modulo ``K / B``).
     """
     if int(oversample) != oversample or oversample < 1:
         raise ParameterError(f"oversample={oversample}; expected an integer >= 1")
@@ -138,17 +143,22 @@ def mean_delay(csi: np.ndarray, bandwidth_hz: float, oversample: int = 4,
                *, dynamic_range_db: float = 30.0, window: str | None = "hann") -> np.ndarray:
     """Power-weighted mean delay of the PDP.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    bandwidth_hz : OFDM bandwidth ``B`` (Hz)
-    oversample : zero-padding factor of the IDFT
-    dynamic_range_db : bins weaker than this below the peak are ignored (dB)
-    window : subcarrier taper, "hann" or None (see ``power_delay_profile``)
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    bandwidth_hz : float
+        OFDM bandwidth ``B`` (Hz).
+    oversample : int
+        Zero-padding factor of the IDFT.
+    dynamic_range_db : float
+        Bins weaker than this below the peak are ignored (dB).
+    window : str or None
+        Subcarrier taper, ``"hann"`` or None (see ``power_delay_profile``).
 
-    Output
-    ------
-    float64 [N, B] : mean delay (s), modulo the window ``K / B``.
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        Mean delay (s), modulo the window ``K / B``.
     """
     return _delay_moments(csi, bandwidth_hz, oversample, dynamic_range_db, window)[0]
 
@@ -157,16 +167,21 @@ def rms_delay_spread(csi: np.ndarray, bandwidth_hz: float, oversample: int = 4,
                      *, dynamic_range_db: float = 30.0, window: str | None = "hann") -> np.ndarray:
     """RMS delay spread (square root of the PDP's second central moment).
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    bandwidth_hz : OFDM bandwidth ``B`` (Hz)
-    oversample : zero-padding factor of the IDFT
-    dynamic_range_db : bins weaker than this below the peak are ignored (dB)
-    window : subcarrier taper, "hann" or None (see ``power_delay_profile``)
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    bandwidth_hz : float
+        OFDM bandwidth ``B`` (Hz).
+    oversample : int
+        Zero-padding factor of the IDFT.
+    dynamic_range_db : float
+        Bins weaker than this below the peak are ignored (dB).
+    window : str or None
+        Subcarrier taper, ``"hann"`` or None (see ``power_delay_profile``).
 
-    Output
-    ------
-    float64 [N, B] : RMS delay spread (s), >= 0.
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        RMS delay spread (s), >= 0.
     """
     return _delay_moments(csi, bandwidth_hz, oversample, dynamic_range_db, window)[1]

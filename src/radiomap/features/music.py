@@ -36,13 +36,20 @@ def _snapshots(csi: np.ndarray) -> np.ndarray:
 def principal_eigenvector(snapshots: np.ndarray) -> np.ndarray:
     """Principal eigenvector of the sample covariance of each snapshot matrix.
 
-    Input
-    -----
-    snapshots : complex [..., N_a, K] (K snapshots of an N_a-element array)
+    Parameters
+    ----------
+    snapshots : ndarray, complex [..., N_a, K]
+        K snapshots of an N_a-element array.
 
-    Output
+    Returns
+    -------
+    ndarray, complex128 [..., N_a]
+        Unit-norm eigenvector of ``R = X X^H / K`` with the largest eigenvalue.
+
+    Raises
     ------
-    complex128 [..., N_a] : unit-norm eigenvector of ``R = X X^H / K`` with the largest eigenvalue.
+    DataError
+        The covariance has no eigendecomposition (non-finite CSI).
     """
     x = snapshots.astype(np.complex64, copy=False)  # batched matmul in single precision is fast
     cov = (x @ np.conj(np.swapaxes(x, -1, -2))).astype(np.complex128) / x.shape[-1]
@@ -57,15 +64,19 @@ def principal_eigenvector(snapshots: np.ndarray) -> np.ndarray:
 def music_peak(u1: np.ndarray, steering: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Grid search + parabolic refinement of the one-path MUSIC spectrum.
 
-    Input
-    -----
-    u1 : complex [M, N_a] unit-norm signal-subspace vectors
-    steering : complex [G, N_a] unit-norm steering vectors on ``grid``
-    grid : float [G] uniformly spaced angles (rad), increasing
+    Parameters
+    ----------
+    u1 : ndarray, complex [M, N_a]
+        Unit-norm signal-subspace vectors.
+    steering : ndarray, complex [G, N_a]
+        Unit-norm steering vectors on ``grid``.
+    grid : ndarray, float [G]
+        Uniformly spaced angles (rad), increasing.
 
-    Output
-    ------
-    float64 [M] : angle (rad) minimising ``D = 1 - |u1^H a|^2``, refined between grid points.
+    Returns
+    -------
+    ndarray, float64 [M]
+        Angle (rad) minimising ``D = 1 - |u1^H a|^2``, refined between grid points.
     """
     out = np.empty(u1.shape[0], dtype=np.float64)
     a_conj_t = steering.T.astype(np.complex128)  # [N_a, G]
@@ -85,15 +96,20 @@ def music_angle_ula(csi_b: np.ndarray, steering_fn, grid_step_deg: float = 0.1,
     degrees, so this finds the same grid minimum as a full fine search), then the parabola.
     ``coarse_step_deg=None`` searches the full fine grid.
 
-    Input
-    -----
-    csi_b : complex [N, N_a, K] (or [N, N_a, K, S])
-    steering_fn : callable ``theta [...] -> complex [..., N_a]`` (unit-norm ULA steering)
-    grid_step_deg : fine grid step in degrees; coarse_step_deg : coarse step (degrees) or None
+    Parameters
+    ----------
+    csi_b : ndarray, complex [N, N_a, K] or [N, N_a, K, S]
+    steering_fn : callable
+        ``theta [...] -> complex [..., N_a]`` (unit-norm ULA steering).
+    grid_step_deg : float
+        Fine grid step (degrees), in (0, 5].
+    coarse_step_deg : float or None
+        Coarse step (degrees); None searches the full fine grid.
 
-    Output
-    ------
-    float64 [N] : local cone angle (rad) in ``[-pi/2, pi/2]``
+    Returns
+    -------
+    ndarray, float64 [N]
+        Local cone angle (rad) in ``[-pi/2, pi/2]``.
     """
     if not 0 < grid_step_deg <= 5:
         raise ParameterError(f"grid_step_deg={grid_step_deg}; expected a step in (0, 5] degrees")
@@ -154,16 +170,25 @@ def music_angle(csi: np.ndarray, scene, grid_step_deg: float = 0.1, *,
                 coarse_step_deg: float | None = 1.0) -> np.ndarray:
     """Local cone angle of the dominant path per sample and AP by MUSIC.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    scene : radiomap.scene.Scene whose APs carry horizontal ULAs (``ap.array.n == N_a``)
-    grid_step_deg : search grid step (degrees); the result is refined below it
-    coarse_step_deg : coarse-to-fine search step (degrees), None for a full fine-grid search
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene : Scene
+        B APs carrying horizontal ULAs of N_a >= 2 elements.
+    grid_step_deg : float
+        Search grid step (degrees); the result is refined below it.
+    coarse_step_deg : float or None
+        Coarse-to-fine search step (degrees), None for a full fine-grid search.
 
-    Output
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        Local cone angle (rad) in ``[-pi/2, pi/2]``, as ``ap.cone_angle`` defines it.
+
+    Raises
     ------
-    float64 [N, B] : local cone angle (rad) in ``[-pi/2, pi/2]``, as ``ap.cone_angle`` defines it.
+    ParameterError
+        AP count or antenna count that does not match the scene, a UPA, or a single antenna.
     """
     from radiomap.scene import ula_steering
 
@@ -198,14 +223,17 @@ def _ula_geometry(ap, wavelength: float) -> tuple[int, float]:
 def local_to_global(theta_local: np.ndarray, scene) -> np.ndarray:
     """Global angle ``theta_local + orientation_b`` wrapped to ``(-pi, pi]``.
 
-    Input
-    -----
-    theta_local : float [N, B] local cone angles (rad)
-    scene : Scene with B APs
+    Parameters
+    ----------
+    theta_local : array_like, float [N, B]
+        Local cone angles (rad).
+    scene : Scene
+        B APs (their orientations).
 
-    Output
-    ------
-    float64 [N, B] : global angle (rad); exact for users in the AP's horizontal plane.
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        Global angle (rad); exact for users in the AP's horizontal plane.
     """
     orient = np.array([ap.orientation for ap in scene.aps], dtype=np.float64)
     g = np.asarray(theta_local, dtype=np.float64) + orient

@@ -16,13 +16,21 @@ _TINY = 1e-30
 def check_csi(csi: np.ndarray, name: str = "csi") -> np.ndarray:
     """Validate a CSI array and return it as a complex ndarray.
 
-    Input
-    -----
-    csi : complex [N, B, N_a, K] or [N, B, N_a, K, S]
+    Parameters
+    ----------
+    csi : array_like, complex [N, B, N_a, K] or [N, B, N_a, K, S]
+    name : str
+        Field name, for messages.
 
-    Output
+    Returns
+    -------
+    ndarray, complex [N, B, N_a, K(, S)]
+        The same array (not copied when already complex; real input becomes complex64).
+
+    Raises
     ------
-    the same array (complex64/complex128, not copied when already complex)
+    DataError
+        None (no CSI stored) or another number of dimensions.
     """
     if csi is None:
         raise DataError(f"{name} is missing: this feature needs complex CSI, the dataset stores none")
@@ -37,14 +45,15 @@ def check_csi(csi: np.ndarray, name: str = "csi") -> np.ndarray:
 def rss_db(csi: np.ndarray) -> np.ndarray:
     """Received signal strength per sample and AP (dB).
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
 
-    Output
-    ------
-    float64 [N, B] : ``10 log10 sum_{n,k(,s)} |H[n, k(, s)]|^2`` in dB (relative to the CSI's
-    unit power). An all-zero channel gives ``10 log10(1e-30) = -300`` dB instead of ``-inf``.
+    Returns
+    -------
+    ndarray, float64 [N, B]
+        ``10 log10 sum_{n,k(,s)} |H[n, k(, s)]|^2`` in dB (relative to the CSI's unit power). An
+        all-zero channel gives ``10 log10(1e-30) = -300`` dB instead of ``-inf``.
     """
     arr = check_csi(csi)
     power = np.sum(arr.real.astype(np.float64) ** 2 + arr.imag.astype(np.float64) ** 2,

@@ -24,17 +24,21 @@ def seed000_features(csi: np.ndarray, scene, delay: str = "selectivity",
                      grid_step_deg: float = 0.1) -> dict[str, np.ndarray]:
     """Power (dB), MUSIC cone angle (rad) and delay feature per sample and AP.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    scene : radiomap.scene.Scene (AP arrays, orientation, OFDM bandwidth)
-    delay : "selectivity" (``var_k p_k / mean_k^2 p_k``, dimensionless) or "rms" (RMS delay spread, s)
-    grid_step_deg : MUSIC grid step (degrees)
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene : Scene
+        AP arrays, orientations, OFDM bandwidth.
+    delay : str
+        ``"selectivity"`` (``var_k p_k / mean_k^2 p_k``, dimensionless) or ``"rms"`` (RMS delay spread, s).
+    grid_step_deg : float
+        MUSIC grid step (degrees).
 
-    Output
-    ------
-    dict with "power" float64 [N, B] (dB), "angle" float64 [N, B] (rad, local cone angle),
-    "delay" float64 [N, B].
+    Returns
+    -------
+    dict[str, ndarray]
+        ``"power"`` float64 [N, B] (dB), ``"angle"`` float64 [N, B] (rad, local cone angle),
+        ``"delay"`` float64 [N, B].
     """
     if delay not in DELAY_FEATURES:
         raise ParameterError(f"delay={delay!r}; expected one of {DELAY_FEATURES}")
@@ -50,14 +54,16 @@ def feature_matrix(csi: np.ndarray, scene, delay: str = "selectivity",
                    grid_step_deg: float = 0.1) -> np.ndarray:
     """Seed 000 features stacked per sample.
 
-    Input
-    -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
-    scene, delay, grid_step_deg : as in ``seed000_features``
+    Parameters
+    ----------
+    csi : ndarray, complex64 [N, B, N_a, K] or [N, B, N_a, K, S]
+    scene, delay, grid_step_deg
+        As in ``seed000_features``.
 
-    Output
-    ------
-    float64 [N, 3 B] : columns ``[power_1..B (dB), angle_1..B (rad), delay_1..B]``.
+    Returns
+    -------
+    ndarray, float64 [N, 3 B]
+        Columns ``[power_1..B (dB), angle_1..B (rad), delay_1..B]``.
     """
     f = seed000_features(csi, scene, delay=delay, grid_step_deg=grid_step_deg)
     return np.concatenate([f[name] for name in FEATURE_ORDER], axis=1)

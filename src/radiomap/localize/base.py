@@ -54,15 +54,28 @@ _META_KEYS = ("method", "params", "state", "checksum")
 class FitInfo:
     """What a fit did, as JSON-able data (``Localizer.fit_info_``, saved with the model).
 
-    n_samples : training samples; fit_time_s : wall time of ``fit`` (s)
-    chosen : hyper-parameters chosen on the training set, e.g. ``{"k": 8}`` by cross-validation
-    cv_scores : ``{candidate (str): mean cross-validated 2-D error (m)}`` (JSON keys are strings)
-    iterations : optimisation iterations (alternating steps, epochs), when the method iterates
-    objective : objective or loss per iteration (the trace)
-    stopped : why the optimisation stopped ("converged", "max_epochs", "early_stopping", ...)
-    stages_s : wall time per stage (s), e.g. ``{"features": 0.4, "train": 12.0}``
-    training : per-network training summaries (``training.TrainResult.summary()``) by network name
-    notes : method-specific facts (JSON-able)
+    Attributes
+    ----------
+    n_samples : int
+        Training samples N.
+    fit_time_s : float
+        Wall time of ``fit`` (s).
+    chosen : dict
+        Hyper-parameters chosen on the training set, e.g. ``{"k": 8}`` by cross-validation.
+    cv_scores : dict[str, float]
+        ``{candidate: mean cross-validated 2-D error (m)}`` (JSON keys are strings).
+    iterations : int or None
+        Optimisation iterations (alternating steps, epochs), when the method iterates.
+    objective : list of float
+        Objective or loss per iteration (the trace).
+    stopped : str or None
+        Why the optimisation stopped ("converged", "max_epochs", "early_stopping", ...).
+    stages_s : dict[str, float]
+        Wall time per stage (s), e.g. ``{"features": 0.4, "train": 12.0}``.
+    training : dict[str, dict]
+        Per-network training summaries (``training.TrainResult.summary()``) by network name.
+    notes : dict
+        Method-specific facts (JSON-able).
     """
 
     n_samples: int = 0
@@ -91,8 +104,8 @@ class _RegistryName:
 class Localizer(ABC):
     """Base class of every localization method.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Registry name, e.g. ``"knn"`` (from ``LOCALIZERS``).
     supervised : bool
@@ -113,24 +126,65 @@ class Localizer(ABC):
 
     @classmethod
     def validate_params(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """Check ``params`` against ``param_spec`` (names, types, ranges); return them coerced.
+        """Check hyper-parameters against ``param_spec`` (names, types, ranges).
 
-        Raises a one-line ``ParameterError`` naming the parameter and what it accepts.
+        Parameters
+        ----------
+        params : dict[str, Any]
+            ``__init__`` arguments by name.
+
+        Returns
+        -------
+        dict[str, Any]
+            The same parameters, coerced (e.g. lists to tuples).
+
+        Raises
+        ------
+        ParameterError
+            One line naming the parameter, the value and what it accepts.
         """
         return validate_params(cls.param_spec, params, owner=cls.name)
 
     def get_params(self) -> dict[str, Any]:
-        """Hyper-parameters as passed to ``__init__``."""
+        """Hyper-parameters as passed to ``__init__``.
+
+        Returns
+        -------
+        dict[str, Any]
+            Every ``__init__`` argument by name.
+        """
         return {k: getattr(self, k) for k in self._param_names()}
 
     def set_params(self, **params: Any) -> Localizer:
-        """Set validated hyper-parameters (learned state is kept until the next ``fit``); returns self."""
+        """Set validated hyper-parameters (learned state is kept until the next ``fit``).
+
+        Parameters
+        ----------
+        **params
+            ``__init__`` arguments to change.
+
+        Returns
+        -------
+        Localizer
+            ``self``.
+
+        Raises
+        ------
+        ParameterError
+            An unknown name or a value outside its constraint.
+        """
         for k, v in self.validate_params(params).items():
             setattr(self, k, v)
         return self
 
     def clone(self) -> Localizer:
-        """A new, unfitted localizer with the same hyper-parameters."""
+        """A new, unfitted localizer with the same hyper-parameters.
+
+        Returns
+        -------
+        Localizer
+            Same class, ``get_params()`` equal, no learned attributes.
+        """
         return type(self)(**self.get_params())
 
     def __repr__(self) -> str:
@@ -140,7 +194,25 @@ class Localizer(ABC):
 
     # -- public API ------------------------------------------------------------------------
     def fit(self, train: CSIDataset) -> Localizer:
-        """Learn from ``train``; supervised methods require ``train.positions``."""
+        """Learn from a training set; sets ``fit_info_`` and ``geometry_signature_``.
+
+        Parameters
+        ----------
+        train : CSIDataset
+            N training samples; supervised methods require ``train.positions [N, 3]`` (m).
+
+        Returns
+        -------
+        Localizer
+            ``self``, fitted.
+
+        Raises
+        ------
+        ParameterError
+            Invalid hyper-parameters.
+        DataError
+            A supervised method and no positions.
+        """
         self.set_params(**self.get_params())
         if self.supervised and train.positions is None:
             raise DataError(
@@ -155,7 +227,25 @@ class Localizer(ABC):
         return self
 
     def predict(self, ds: CSIDataset) -> np.ndarray:
-        """Positions ``[N, 3]`` (float64, metres) for the samples of ``ds``."""
+        """Estimated positions of the samples of ``ds``.
+
+        Parameters
+        ----------
+        ds : CSIDataset
+            N samples with the geometry the model was fitted on.
+
+        Returns
+        -------
+        ndarray, float64 [N, 3]
+            Positions (m).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        DataError
+            Another scene geometry (``check_compatible``).
+        """
         self.check_fitted()
         self.check_compatible(ds)
         pos = np.asarray(self._predict(ds), dtype=np.float64)
@@ -164,10 +254,28 @@ class Localizer(ABC):
         return pos
 
     def check_fitted(self) -> None:
+        """Refuse an unfitted localizer.
+
+        Raises
+        ------
+        NotFittedError
+            ``fit`` (or ``load``) has not run.
+        """
         if not hasattr(self, "geometry_signature_"):
             raise NotFittedError(f"{self.name} is not fitted; call fit() first")
 
     def check_compatible(self, ds: CSIDataset) -> None:
+        """Refuse a dataset of another geometry than the training set's.
+
+        Parameters
+        ----------
+        ds : CSIDataset
+
+        Raises
+        ------
+        DataError
+            ``ds.geometry_signature`` differs (other APs, arrays, carrier or subcarriers).
+        """
         if ds.geometry_signature != self.geometry_signature_:
             raise DataError(
                 f"{self.name}: dataset geometry {ds.geometry_signature} differs from the one the model "
@@ -175,16 +283,39 @@ class Localizer(ABC):
             )
 
     def learned(self) -> dict[str, Any]:
-        """Every learned attribute (public, name ending in ``_``) by name."""
+        """Every learned attribute (public, name ending in ``_``).
+
+        Returns
+        -------
+        dict[str, Any]
+            Attribute name -> value (arrays, numbers, dataclasses, torch modules, ...).
+        """
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, directory: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write ``state.safetensors`` + ``localizer.json`` as one atomic folder (``radiomap.atomic``:
-        an existing folder is replaced only when radiomap wrote it and ``overwrite`` is True).
+        """Write ``state.safetensors`` + ``localizer.json`` as one atomic folder.
 
         Every learned attribute is saved (``radiomap.localize.state``); ``localizer.json`` carries a
         SHA-256 over the tensors and the JSON itself, and ``load`` refuses a folder that does not match.
+
+        Parameters
+        ----------
+        directory : str or PathLike
+            Model folder.
+        overwrite : bool
+            ``radiomap.atomic`` rules: an existing folder is replaced only when radiomap wrote it and
+            ``overwrite`` is True.
+
+        Returns
+        -------
+        Path
+            The folder.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
         """
         self.check_fitted()
         arrays: dict[str, np.ndarray] = {}
@@ -205,7 +336,23 @@ class Localizer(ABC):
 
     @staticmethod
     def load(directory: str | os.PathLike) -> Localizer:
-        """Load any registered localizer saved with ``save``; damaged or foreign folders raise ``DataError``."""
+        """Load any registered localizer saved with ``save``.
+
+        Parameters
+        ----------
+        directory : str or PathLike
+            Model folder.
+
+        Returns
+        -------
+        Localizer
+            The registered class named in ``localizer.json``, with its parameters and learned state.
+
+        Raises
+        ------
+        DataError
+            Missing files, checksum mismatch, invalid parameters or a state that does not fit.
+        """
         directory = Path(directory)
         meta_path, state_path = directory / META_FILE, directory / STATE_FILE
         if not meta_path.is_file() or not state_path.is_file():
@@ -274,7 +421,23 @@ def _checksum(blob: bytes, meta: dict) -> str:
 
 
 def require_aps(scene, method: str, *, min_aps: int, min_antennas: int = 1) -> None:
-    """Refuse (one ``ParameterError`` line) a scene with fewer APs or antennas per AP than ``method`` needs."""
+    """Refuse a scene with fewer APs or antennas per AP than ``method`` needs.
+
+    Parameters
+    ----------
+    scene : Scene
+    method : str
+        Method name, for the message.
+    min_aps : int
+        Least number of APs B.
+    min_antennas : int
+        Least number of antennas N_a of every AP.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the shortfall.
+    """
     if scene.n_aps < min_aps:
         raise ParameterError(f"{method} needs >= {min_aps} APs; the dataset's scene {scene.name!r} has {scene.n_aps}")
     few = [ap.name for ap in scene.aps if ap.n_antennas < min_antennas]
@@ -284,6 +447,26 @@ def require_aps(scene, method: str, *, min_aps: int, min_antennas: int = 1) -> N
 
 
 def get_localizer(name: str, **params: Any) -> Localizer:
-    """Instantiate the registered localizer ``name`` with validated hyper-parameters ``params``."""
+    """Instantiate a registered localizer with validated hyper-parameters.
+
+    Parameters
+    ----------
+    name : str
+        A ``LOCALIZERS`` name (``"knn"``, ``"hmm"``, ...).
+    **params
+        ``__init__`` arguments.
+
+    Returns
+    -------
+    Localizer
+        Unfitted.
+
+    Raises
+    ------
+    RadiomapError
+        Unknown name (the message lists the known ones).
+    ParameterError
+        Invalid parameters.
+    """
     cls = LOCALIZERS.get(name)
     return cls(**cls.validate_params(params))

@@ -51,13 +51,19 @@ class _GeometryLocalizer(Localizer):
 def weighted_centroid(rss_db: np.ndarray, ap_xy: np.ndarray, g: float = 1.0) -> np.ndarray:
     """Weighted centroid of AP positions.
 
-    Input
-    -----
-    rss_db : float [N, B] received power per AP (dB); ap_xy : float [B, 2] (m); g : weight exponent
+    Parameters
+    ----------
+    rss_db : array_like, float [N, B]
+        Received power per AP (dB).
+    ap_xy : array_like, float [B, 2]
+        AP positions (m).
+    g : float
+        Weight exponent.
 
-    Output
-    ------
-    float64 [N, 2] : ``sum_b w_b o_b / sum_b w_b``, ``w_b = 10^(g RSS_b / 10)`` (computed stably).
+    Returns
+    -------
+    ndarray, float64 [N, 2]
+        ``sum_b w_b o_b / sum_b w_b`` (m), ``w_b = 10^(g RSS_b / 10)`` (computed stably).
     """
     p = np.asarray(rss_db, dtype=np.float64)
     logw = g * p / 10.0 * np.log(10.0)
@@ -70,7 +76,19 @@ class WCL(_GeometryLocalizer):
 
     Parameters
     ----------
-    g : exponent of the linear-power weights (1 = power weighting)
+    g : float
+        Exponent (> 0) of the linear-power weights (1 = power weighting).
+
+    Attributes
+    ----------
+    ap_positions_ : ndarray, float64 [B, 3]
+        AP positions of the training scene (m).
+    orientations_ : ndarray, float64 [B]
+        Array orientations (rad).
+    bounds_ : ndarray, float64 [4]
+        Walkable bounding box (x_min, x_max, y_min, y_max) (m).
+    height_ : float
+        Height of the predicted positions (m): the scene's first user height.
     """
 
     param_spec = {"g": Param(Interval(float, 0, None, closed="neither"), "exponent of the linear-power weights")}
@@ -89,14 +107,21 @@ def intersect_bearings(ap_xy: np.ndarray, azimuth: np.ndarray, weights: np.ndarr
                        ridge: float = 1e-9) -> np.ndarray:
     """Weighted least-squares intersection of bearing lines.
 
-    Input
-    -----
-    ap_xy : float [B, 2] line origins (m); azimuth : float [N, B] global bearing angles (rad)
-    weights : float [N, B] >= 0 or None (uniform); ridge : relative Tikhonov term toward the AP centroid
+    Parameters
+    ----------
+    ap_xy : array_like, float [B, 2]
+        Line origins (m).
+    azimuth : array_like, float [N, B]
+        Global bearing angles (rad).
+    weights : array_like, float [N, B] or None
+        Weights >= 0; None: uniform.
+    ridge : float
+        Relative Tikhonov term toward the AP centroid.
 
-    Output
-    ------
-    float64 [N, 2] : ``argmin_x sum_b w_b (n_b . (x - o_b))^2``, ``n_b = (-sin az_b, cos az_b)``.
+    Returns
+    -------
+    ndarray, float64 [N, 2]
+        ``argmin_x sum_b w_b (n_b . (x - o_b))^2`` (m), ``n_b = (-sin az_b, cos az_b)``.
     """
     az = np.asarray(azimuth, dtype=np.float64)
     w = np.ones_like(az) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -114,14 +139,25 @@ def triangulate_cone_angles(theta: np.ndarray, ap_positions: np.ndarray, orienta
                             height: float, weights: np.ndarray | None = None, n_iter: int = 20) -> np.ndarray:
     """Positions at height ``height`` from ULA cone angles by fixed-point WLS triangulation.
 
-    Input
-    -----
-    theta : float [N, B] local cone angles (rad); ap_positions : [B, 3] (m); orientations : [B] (rad)
-    height : user height (m); weights : [N, B] or None; n_iter : elevation-correction iterations
+    Parameters
+    ----------
+    theta : array_like, float [N, B]
+        Local cone angles (rad).
+    ap_positions : ndarray, float [B, 3]
+        AP positions (m).
+    orientations : ndarray, float [B]
+        Array orientations (rad).
+    height : float
+        User height (m).
+    weights : array_like, float [N, B] or None
+        Bearing weights; None: uniform.
+    n_iter : int
+        Elevation-correction iterations.
 
-    Output
-    ------
-    float64 [N, 2] : horizontal position estimates (m)
+    Returns
+    -------
+    ndarray, float64 [N, 2]
+        Horizontal position estimates (m).
     """
     theta = np.asarray(theta, dtype=np.float64)
     dz = height - ap_positions[:, 2]  # [B]
@@ -140,9 +176,25 @@ class AoATriangulation(_GeometryLocalizer):
 
     Parameters
     ----------
-    weighting : "power" (weights = linear RSS, favouring strong, usually LOS, APs) or "uniform"
-    grid_step_deg : MUSIC grid step; n_iter : elevation-correction iterations
-    clip : clip estimates to the walkable bounding box
+    weighting : str
+        ``"power"`` (weights = linear RSS, favouring strong, usually LOS, APs) or ``"uniform"``.
+    grid_step_deg : float
+        MUSIC grid step (degrees).
+    n_iter : int
+        Elevation-correction iterations.
+    clip : bool
+        Clip estimates to the walkable bounding box.
+
+    Attributes
+    ----------
+    ap_positions_ : ndarray, float64 [B, 3]
+        AP positions of the training scene (m).
+    orientations_ : ndarray, float64 [B]
+        Array orientations (rad).
+    bounds_ : ndarray, float64 [4]
+        Walkable bounding box (x_min, x_max, y_min, y_max) (m).
+    height_ : float
+        Height of the predicted positions (m): the scene's first user height.
     """
 
     min_antennas = 2

@@ -30,7 +30,28 @@ _TRUSTED_PREFIX = "radiomap."
 
 
 def encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
-    """JSON form of ``value``; arrays it holds are added to ``arrays`` under keys starting with ``path``."""
+    """JSON form of a learned value (rules in the module docstring).
+
+    Parameters
+    ----------
+    value : Any
+        Array, number, string, None, tuple, list, dict with string keys, radiomap dataclass or
+        torch module, nested.
+    path : str
+        Key prefix of its arrays (the attribute name, then ``.index`` / ``.key`` / ``.field``).
+    arrays : dict[str, ndarray]
+        Collects the arrays for safetensors; filled in place.
+
+    Returns
+    -------
+    Any
+        JSON-able value.
+
+    Raises
+    ------
+    TypeError
+        A value of another type (or an array of a non-numeric dtype, a dict with non-string keys).
+    """
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, np.ndarray):
@@ -68,7 +89,27 @@ def encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
 
 
 def decode(obj: Any, arrays: dict[str, np.ndarray], build_module: Callable[[str], Any]) -> Any:
-    """Inverse of :func:`encode`; ``build_module(path)`` returns the untrained module stored at ``path``."""
+    """Inverse of :func:`encode`.
+
+    Parameters
+    ----------
+    obj : Any
+        JSON form written by ``encode``.
+    arrays : dict[str, ndarray]
+        The safetensors arrays.
+    build_module : Callable[[str], torch.nn.Module]
+        ``build_module(path)`` returns the untrained module stored at ``path``.
+
+    Returns
+    -------
+    Any
+        The value; arrays as stored (complex ones rebuilt), modules loaded and in eval mode.
+
+    Raises
+    ------
+    ValueError
+        An unknown encoding or a dataclass outside radiomap.
+    """
     if isinstance(obj, list):
         return [decode(v, arrays, build_module) for v in obj]
     if not isinstance(obj, dict):
@@ -125,7 +166,18 @@ def _is_module(value: Any) -> bool:
 
 
 def equal(a: Any, b: Any) -> bool:
-    """Deep equality of learned values (arrays by value, modules by state dict, dataclasses by fields)."""
+    """Deep equality of learned values (arrays by value, modules by state dict, dataclasses by fields).
+
+    Parameters
+    ----------
+    a, b : Any
+
+    Returns
+    -------
+    bool
+        Same types throughout (tuples stay tuples), arrays of equal dtype, shape and values (NaN
+        equal to NaN), NumPy scalars compared as Python numbers.
+    """
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype \
             and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))

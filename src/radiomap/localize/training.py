@@ -41,19 +41,41 @@ _CKPT_OPT, _CKPT_BEST = "optim.safetensors", "best.safetensors"
 class TrainConfig:
     """Optimiser, schedule, stopping rules of one training run.
 
-    epochs : maximum epochs; batch_size : mini-batch size, None for full-batch steps
-    lr, optimizer ("adam" | "adamw"), weight_decay : the optimiser
-    l2 : explicit penalty ``l2 * sum ||W||^2`` over weight matrices (biases and norms excluded)
-    schedule : "plateau" (x ``lr_factor`` after ``lr_patience`` epochs without validation gain,
-        down to ``min_lr``), "cosine" (from lr to ``cosine_floor * lr`` over ``epochs``) or "constant"
-    patience : early stopping after this many epochs without a gain larger than ``min_delta``
-        (None: never); val_fraction : seeded share of samples held out for validation (none when
-        0 or fewer than 10 samples: the training loss is monitored)
-    max_time_s : wall-clock budget (stops like early stopping)
-    keep_best : end with the weights of the best epoch (else those of the last epoch)
-
     Mini-batches are drawn in a seeded random order each epoch; a full batch (``batch_size=None``)
     keeps the samples in their original order, so a loss may refer to samples by index.
+
+    Parameters
+    ----------
+    epochs : int
+        Maximum epochs (>= 1).
+    batch_size : int or None
+        Mini-batch size; None for full-batch steps.
+    lr : float
+        Learning rate (> 0).
+    optimizer : str
+        ``"adam"`` or ``"adamw"``.
+    weight_decay : float
+        The optimiser's weight decay.
+    l2 : float
+        Explicit penalty ``l2 * sum ||W||^2`` over weight matrices (biases and norms excluded).
+    schedule : str
+        ``"plateau"`` (x ``lr_factor`` after ``lr_patience`` epochs without validation gain, down
+        to ``min_lr``), ``"cosine"`` (from lr to ``cosine_floor * lr`` over ``epochs``) or ``"constant"``.
+    lr_patience : int
+    lr_factor : float
+    min_lr : float
+    cosine_floor : float
+    patience : int or None
+        Early stopping after this many epochs without a gain larger than ``min_delta`` (None: never).
+    min_delta : float
+        Least decrease of the validation score that counts as a gain.
+    val_fraction : float
+        Seeded share in [0, 1) of samples held out for validation (none when 0 or fewer than 10
+        samples: the training loss is monitored).
+    max_time_s : float or None
+        Wall-clock budget (s); stops like early stopping.
+    keep_best : bool
+        End with the weights of the best epoch (else those of the last epoch).
     """
 
     epochs: int = 1000
@@ -87,8 +109,27 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What ``train_model`` did: per-epoch ``history`` ({epoch, train, val, lr}), the best epoch and
-    its validation score, epochs run, why it stopped, time and throughput, split sizes."""
+    """What ``train_model`` did.
+
+    Attributes
+    ----------
+    history : list of dict
+        Per epoch ``{"epoch", "train", "val", "lr"}`` (mean losses, learning rate of group 0).
+    best_epoch : int
+        Epoch of the best validation score (-1 if none).
+    best_val : float
+        That score.
+    epochs_run : int
+        Epochs in ``history`` (including resumed ones).
+    stopped : str
+        ``"max_epochs"``, ``"early_stopping"`` or ``"time_budget"``.
+    train_time_s : float
+        Wall time of the loop in this call (s).
+    samples_per_s : float
+        Training samples processed per second.
+    n_train, n_val : int
+        Split sizes.
+    """
 
     history: list = field(default_factory=list)
     best_epoch: int = -1
@@ -101,13 +142,29 @@ class TrainResult:
     n_val: int = 0
 
     def summary(self) -> dict:
-        """Everything but the history (for tables and ``FitInfo.training``)."""
+        """Everything but the history (for tables and ``FitInfo.training``).
+
+        Returns
+        -------
+        dict
+            The fields other than ``history``.
+        """
         return {k: v for k, v in asdict(self).items() if k != "history"}
 
 
 @contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
-    """Run a block with ``n`` torch threads (None: unchanged); the previous count is restored."""
+    """Run a block with ``n`` torch threads; the previous count is restored.
+
+    Parameters
+    ----------
+    n : int or None
+        Intra-op threads; None or 0: unchanged.
+
+    Yields
+    ------
+    None
+    """
     before = torch.get_num_threads()
     if n:
         torch.set_num_threads(int(n))
@@ -119,14 +176,34 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 @contextmanager
 def seeded_init(seed: int) -> Iterator[None]:
-    """Seed torch's default generator for a block (weight initialisation) and restore it afterwards."""
+    """Seed torch's default CPU generator for a block (weight initialisation) and restore it afterwards.
+
+    Parameters
+    ----------
+    seed : int
+
+    Yields
+    ------
+    None
+    """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed))
         yield
 
 
 def l2_penalty(model: torch.nn.Module) -> torch.Tensor:
-    """``sum ||theta||^2`` over weight matrices / kernels (biases and norms excluded)."""
+    """Squared L2 norm of the weights.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    torch.Tensor, scalar
+        ``sum ||theta||^2`` over parameters with more than one dimension (weight matrices /
+        kernels; biases and norm scales excluded).
+    """
     return sum((p.pow(2).sum() for n, p in model.named_parameters() if p.ndim > 1), torch.zeros(()))
 
 
@@ -147,17 +224,39 @@ def train_model(
 ) -> TrainResult:
     """Train ``model`` in place on ``data`` and keep the weights of the best validation epoch.
 
-    Input
-    -----
-    data : tensors with a common first dimension ``N`` (inputs and targets)
-    loss_fn : mean data loss of a batch (the L2 term is added here)
-    val_fn : validation score of the held-out samples (default: their mean loss); lower is better
-    param_groups : optimiser parameter groups with their own ``lr`` (default: all parameters)
-    checkpoint_dir : write the loop state after every epoch; with ``resume`` continue a previous run
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained in place (moved to ``device``).
+    loss_fn : LossFn
+        Mean data loss of a batch (the L2 term is added here).
+    data : dict[str, torch.Tensor]
+        Tensors with a common first dimension N (inputs and targets).
+    cfg : TrainConfig
+    seed : int
+        Seeds the validation split and the batch order.
+    device : str or torch.device
+    val_fn : ValFn or None
+        Validation score of the held-out samples (default: their mean loss); lower is better.
+    param_groups : list of dict or None
+        Optimiser parameter groups with their own ``lr`` (default: all trainable parameters).
+    checkpoint_dir : str, PathLike or None
+        Write the loop state after every epoch; with ``resume`` continue a previous run.
+    resume : bool
+    progress : bool
+        Show a progress bar.
+    desc : str
+        Its label.
 
-    Output
+    Returns
+    -------
+    TrainResult
+        ``model`` holds the parameters of the best epoch (``cfg.keep_best``), in eval mode.
+
+    Raises
     ------
-    TrainResult; ``model`` holds the parameters of the best epoch, in eval mode.
+    DataError
+        Tensors of different first dimensions, or a checkpoint that cannot be resumed.
     """
     n = next(iter(data.values())).shape[0]
     if any(v.shape[0] != n for v in data.values()):
@@ -250,7 +349,24 @@ def _validate(model, loss_fn: LossFn, val_fn: ValFn | None, data, idx: torch.Ten
 @torch.no_grad()
 def evaluate_loss(model, loss_fn: LossFn, data: dict[str, torch.Tensor], idx: torch.Tensor, batch_size: int,
                   device) -> float:
-    """Mean ``loss_fn`` over the samples ``idx`` in eval mode."""
+    """Mean ``loss_fn`` over some samples, in eval mode and without gradients.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    loss_fn : LossFn
+    data : dict[str, torch.Tensor]
+        Tensors with a common first dimension N.
+    idx : torch.Tensor, int64 [M]
+        Samples to evaluate.
+    batch_size : int
+    device : str or torch.device
+
+    Returns
+    -------
+    float
+        Sample-weighted mean loss (0 when ``idx`` is empty).
+    """
     model.eval()
     total = 0.0
     for s in range(0, len(idx), batch_size):
@@ -262,7 +378,22 @@ def evaluate_loss(model, loss_fn: LossFn, data: dict[str, torch.Tensor], idx: to
 @torch.no_grad()
 def predict_batched(fn: Callable[..., torch.Tensor], inputs: list[torch.Tensor], batch_size: int = 256,
                     device="cpu") -> torch.Tensor:
-    """``fn(*batch)`` over the first dimension in batches, concatenated on the CPU."""
+    """``fn(*batch)`` over the first dimension in batches, without gradients.
+
+    Parameters
+    ----------
+    fn : Callable[..., torch.Tensor]
+        Maps batches ``[b, ...]`` of every input to ``[b, ...]``.
+    inputs : list of torch.Tensor [N, ...]
+    batch_size : int
+    device : str or torch.device
+        Where ``fn`` runs.
+
+    Returns
+    -------
+    torch.Tensor [N, ...]
+        Outputs concatenated on the CPU (an empty tensor when N = 0).
+    """
     n = inputs[0].shape[0]
     outs = [fn(*(x[s:s + batch_size].to(device) for x in inputs)).cpu() for s in range(0, n, batch_size)]
     return torch.cat(outs) if outs else torch.zeros(0)
@@ -274,8 +405,21 @@ def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_checkpoint(directory: Path, model, optimizer, scheduler, info: dict, best: dict | None) -> None:
-    """Write model, optimiser (tensors) and loop state (JSON) as one atomic checkpoint folder ``directory``
-    (replacing the previous checkpoint; a foreign folder there is refused, see ``radiomap.atomic``)."""
+    """Write model, optimiser (tensors) and loop state (JSON) as one atomic checkpoint folder.
+
+    Parameters
+    ----------
+    directory : Path
+        Checkpoint folder; the previous checkpoint is replaced, a foreign folder there is refused
+        (``radiomap.atomic``).
+    model : torch.nn.Module
+    optimizer : torch.optim.Optimizer
+    scheduler : torch.optim.lr_scheduler.ReduceLROnPlateau
+    info : dict
+        Loop state: ``epoch``, ``best_val``, ``best_epoch``, ``bad_epochs``, ``history``.
+    best : dict[str, torch.Tensor] or None
+        Weights of the best epoch so far.
+    """
     sd = optimizer.state_dict()
     opt_tensors, opt_scalars = {}, {}
     for i, st in sd["state"].items():
@@ -295,7 +439,27 @@ def save_checkpoint(directory: Path, model, optimizer, scheduler, info: dict, be
 
 
 def load_checkpoint(directory: Path, model, optimizer, scheduler) -> tuple[dict, dict | None]:
-    """Restore what :func:`save_checkpoint` wrote; returns (loop info, best weights or None)."""
+    """Restore what :func:`save_checkpoint` wrote into ``model``, ``optimizer`` and ``scheduler``.
+
+    Parameters
+    ----------
+    directory : Path
+    model : torch.nn.Module
+    optimizer : torch.optim.Optimizer
+    scheduler : torch.optim.lr_scheduler.ReduceLROnPlateau
+
+    Returns
+    -------
+    info : dict
+        The saved loop state (``save_checkpoint``'s ``info`` plus optimiser metadata).
+    best : dict[str, torch.Tensor] or None
+        Best weights so far.
+
+    Raises
+    ------
+    DataError
+        Unreadable or incomplete checkpoint.
+    """
     try:
         meta = json.loads((directory / _CKPT_JSON).read_text())
         model.load_state_dict(load_file(str(directory / _CKPT_MODEL)))

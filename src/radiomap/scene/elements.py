@@ -15,10 +15,17 @@ from radiomap.scene.arrays import Array, array_from_dict
 class Material:
     """A wall/slab material.
 
-    ``reflection``: real amplitude reflection coefficient, |r| <= 1, used when ``permittivity``
-    is None. ``permittivity``: relative permittivity; when given, the reflection coefficient is the
-    angle-dependent Fresnel coefficient (perpendicular polarisation) instead.
-    ``penetration_db``: one-way loss (dB, >= 0) of a path crossing it.
+    Parameters
+    ----------
+    name : str
+        Key that walls and slabs refer to.
+    reflection : float
+        Real amplitude reflection coefficient, |r| <= 1 (sign allowed); used when ``permittivity`` is None.
+    penetration_db : float
+        One-way loss (dB, >= 0) of a path crossing the material.
+    permittivity : float or None
+        Relative permittivity (>= 1); when given, the reflection coefficient is the angle-dependent
+        Fresnel coefficient (perpendicular polarisation) instead of ``reflection``.
     """
 
     name: str
@@ -27,7 +34,18 @@ class Material:
     permittivity: float | None = None
 
     def reflection_coefficient(self, cos_incidence: np.ndarray) -> np.ndarray:
-        """Amplitude reflection coefficient for incidence cosines ``[...]`` (w.r.t. the normal)."""
+        """Amplitude reflection coefficient at the given incidence.
+
+        Parameters
+        ----------
+        cos_incidence : array_like, float [...]
+            Cosine of the incidence angle w.r.t. the surface normal (sign ignored).
+
+        Returns
+        -------
+        ndarray, float64 [...]
+            ``reflection`` everywhere, or the Fresnel coefficient ``(c - sqrt(eps - 1 + c^2)) / (c + sqrt(...))``.
+        """
         c = np.abs(np.asarray(cos_incidence, dtype=np.float64))
         if self.permittivity is None:
             return np.full_like(c, self.reflection)
@@ -45,7 +63,17 @@ class Material:
 
 @dataclass(frozen=True)
 class Wall:
-    """Vertical wall: segment ``start -> end`` (x, y in metres) between heights ``z_min`` and ``z_max``."""
+    """Vertical wall: a rectangle above the segment ``start -> end``.
+
+    Parameters
+    ----------
+    start, end : tuple[float, float]
+        End points (x, y) of the segment (m); must differ.
+    z_min, z_max : float
+        Bottom and top heights (m), ``z_max > z_min``.
+    material : str
+        Name of a material of the scene.
+    """
 
     start: tuple[float, float]
     end: tuple[float, float]
@@ -62,7 +90,15 @@ class Wall:
 
 @dataclass(frozen=True)
 class Slab:
-    """Horizontal plane at height ``z`` spanning the scene (floor, ceiling, roof)."""
+    """Horizontal plane spanning the scene (floor, ceiling, roof).
+
+    Parameters
+    ----------
+    z : float
+        Height (m).
+    material : str
+        Name of a material of the scene.
+    """
 
     z: float
     material: str
@@ -72,9 +108,17 @@ class Slab:
 class AccessPoint:
     """An AP (or base station) with its antenna array.
 
-    ``position`` (x, y, z) metres, the array centre; ``orientation`` radians, angle of the array
-    normal with the global x axis in the horizontal plane. In a measured scene the position may be
-    unknown: it is then ``(nan, nan, nan)`` (``position_known`` is False; ``to_dict`` writes None).
+    Parameters
+    ----------
+    name : str
+        AP name.
+    position : tuple[float, float, float]
+        Array centre (x, y, z) (m). In a measured scene it may be unknown: ``(nan, nan, nan)``
+        (``position_known`` is False; ``to_dict`` writes None).
+    array : ULA or UPA
+        The antenna array, N_a elements.
+    orientation : float
+        Angle (rad) of the array normal with the global x axis in the horizontal plane.
     """
 
     name: str
@@ -84,55 +128,101 @@ class AccessPoint:
 
     @property
     def n_antennas(self) -> int:
+        """int: number of antennas N_a."""
         return self.array.n_elements
 
     @property
     def position_known(self) -> bool:
-        """False for an AP of a measured scene whose position was not given."""
+        """bool: False for an AP of a measured scene whose position was not given."""
         return bool(np.isfinite(self.position).all())
 
     @property
     def axis(self) -> np.ndarray:
-        """Unit horizontal array axis ``(-sin phi, cos phi, 0)``."""
+        """ndarray, float64 [3]: unit horizontal array axis ``(-sin phi, cos phi, 0)``."""
         return np.array([-np.sin(self.orientation), np.cos(self.orientation), 0.0])
 
     @property
     def normal(self) -> np.ndarray:
-        """Unit array normal ``(cos phi, sin phi, 0)``."""
+        """ndarray, float64 [3]: unit array normal ``(cos phi, sin phi, 0)``."""
         return np.array([np.cos(self.orientation), np.sin(self.orientation), 0.0])
 
     def element_positions(self, wavelength: float) -> np.ndarray:
-        """Global element positions ``[N_a, 3]`` (metres)."""
+        """Global element positions, centred on ``position``.
+
+        Parameters
+        ----------
+        wavelength : float
+            Carrier wavelength (m), for the default half-wavelength spacing.
+
+        Returns
+        -------
+        ndarray, float64 [N_a, 3]
+            Element positions (m), in the array's element order.
+        """
         off = self.array.local_offsets(wavelength)
         return (np.asarray(self.position, dtype=np.float64)[None, :] + off[:, :1] * self.axis[None, :]
                 + off[:, 1:2] * np.array([0.0, 0.0, 1.0])[None, :])
 
     def cone_angle(self, points: np.ndarray) -> np.ndarray:
-        """Angle a horizontal ULA measures toward ``points [..., 3]``: ``arcsin(u . axis)``, radians."""
+        """Cone angle a horizontal ULA measures toward ``points``.
+
+        Parameters
+        ----------
+        points : array_like, float [..., 3]
+            Target points (m).
+
+        Returns
+        -------
+        ndarray, float64 [...]
+            ``arcsin(u . axis)`` (rad) with ``u`` the unit vector from the AP to the point.
+        """
         d = np.asarray(points, dtype=np.float64) - np.asarray(self.position)
         u = d / np.linalg.norm(d, axis=-1, keepdims=True)
         return np.arcsin(np.clip(u @ self.axis, -1.0, 1.0))
 
     def azimuth(self, points: np.ndarray) -> np.ndarray:
-        """Global azimuth (radians) from the AP toward ``points [..., 2|3]``."""
+        """Global azimuth from the AP toward ``points``.
+
+        Parameters
+        ----------
+        points : array_like, float [..., 2|3]
+            Target points (m); only x, y are used.
+
+        Returns
+        -------
+        ndarray, float64 [...]
+            ``atan2(dy, dx)`` (rad), in (-pi, pi].
+        """
         p = np.asarray(points, dtype=np.float64)
         return np.arctan2(p[..., 1] - self.position[1], p[..., 0] - self.position[0])
 
     def steering(self, u: np.ndarray, wavelength: float) -> np.ndarray:
-        """Plane-wave response ``[..., N_a]`` to paths leaving in unit directions ``u [..., 3]``.
+        """Plane-wave response to paths leaving in unit directions ``u``.
 
-        ``exp(+j 2 pi (p_n - o) . u / lambda) / sqrt(N_a)``.
+        Parameters
+        ----------
+        u : array_like, float [..., 3]
+            Unit departure directions.
+        wavelength : float
+            Wavelength (m).
+
+        Returns
+        -------
+        ndarray, complex128 [..., N_a]
+            ``exp(+j 2 pi (p_n - o) . u / lambda) / sqrt(N_a)``.
         """
         rel = self.element_positions(wavelength) - np.asarray(self.position)
         phase = 2.0 * np.pi / wavelength * (np.asarray(u, dtype=np.float64) @ rel.T)
         return np.exp(1j * phase) / np.sqrt(self.n_antennas)
 
     def to_dict(self) -> dict:
+        """JSON-able ``{"name", "position" (None if unknown), "orientation", "array"}``."""
         return {"name": self.name, "position": list(self.position) if self.position_known else None,
                 "orientation": self.orientation, "array": self.array.to_dict()}
 
     @staticmethod
     def from_dict(d: dict) -> AccessPoint:
+        """Inverse of ``to_dict`` (a None position becomes ``(nan, nan, nan)``)."""
         raw = d["position"]
         pos = (np.nan, np.nan, np.nan) if raw is None else tuple(float(v) for v in raw)
         if len(pos) != 3:
@@ -143,11 +233,20 @@ class AccessPoint:
 
 @dataclass(frozen=True)
 class OFDM:
-    """OFDM numerology.
+    """OFDM numerology; subcarrier k sits at ``f_c + (k - K/2) * B/K``.
 
-    ``carrier_hz``, ``bandwidth_hz``; ``n_subcarriers`` K; subcarrier k sits at
-    ``f_c + (k - K/2) * B/K``. ``n_symbols`` OFDM symbols per frame, ``cp_samples`` cyclic-prefix
-    length in samples (symbol duration ``(K + cp) / B``).
+    Parameters
+    ----------
+    carrier_hz : float
+        Carrier frequency f_c (Hz).
+    bandwidth_hz : float
+        Bandwidth B (Hz).
+    n_subcarriers : int
+        Number of subcarriers K.
+    n_symbols : int
+        OFDM symbols per frame S.
+    cp_samples : int
+        Cyclic-prefix length (samples); symbol duration ``(K + cp) / B``.
     """
 
     carrier_hz: float
@@ -165,31 +264,46 @@ class OFDM:
 
     @property
     def subcarrier_spacing(self) -> float:
+        """float: subcarrier spacing ``B / K`` (Hz)."""
         return self.bandwidth_hz / self.n_subcarriers
 
     @property
     def frequencies(self) -> np.ndarray:
-        """Subcarrier frequencies ``[K]`` (Hz)."""
+        """ndarray, float64 [K]: subcarrier frequencies ``f_c + (k - K/2) B/K`` (Hz)."""
         k = np.arange(self.n_subcarriers)
         return self.carrier_hz + (k - self.n_subcarriers / 2) * self.subcarrier_spacing
 
     @property
     def wavelength(self) -> float:
+        """float: wavelength at the carrier ``c / f_c`` (m)."""
         return SPEED_OF_LIGHT / self.carrier_hz
 
     @property
     def symbol_duration(self) -> float:
-        """OFDM symbol duration with cyclic prefix (s)."""
+        """float: OFDM symbol duration with cyclic prefix ``(K + cp) / B`` (s)."""
         return (self.n_subcarriers + self.cp_samples) / self.bandwidth_hz
 
     def to_dict(self) -> dict:
+        """JSON-able dict of the five fields."""
         return {"carrier_hz": self.carrier_hz, "bandwidth_hz": self.bandwidth_hz,
                 "n_subcarriers": self.n_subcarriers, "n_symbols": self.n_symbols, "cp_samples": self.cp_samples}
 
 
 @dataclass(frozen=True)
 class Walk:
-    """A named piecewise-linear walk: ``waypoints [M, 2]`` (m), ``speeds [M-1]`` (m/s), ``height`` (m)."""
+    """A named piecewise-linear walk.
+
+    Parameters
+    ----------
+    waypoints : tuple of (x, y), [M, 2]
+        Corners of the walk (m), M >= 2.
+    speeds : tuple of float, [M-1]
+        Speed on each leg (m/s, > 0).
+    height : float
+        User height (m).
+    description : str
+        Free text.
+    """
 
     waypoints: tuple[tuple[float, float], ...]
     speeds: tuple[float, ...]
@@ -207,5 +321,6 @@ class Walk:
 
     @property
     def length_m(self) -> float:
+        """float: total length of the legs (m)."""
         w = np.asarray(self.waypoints)
         return float(np.linalg.norm(np.diff(w, axis=0), axis=1).sum())

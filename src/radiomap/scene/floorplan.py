@@ -56,18 +56,30 @@ def read_floorplan(
 ) -> list[Wall]:
     """Walls of a ``.dxf`` or ``.geojson`` / ``.json`` floor plan.
 
-    Input
-    -----
-    path : the drawing
-    layer_materials : layer name -> material name (None: each layer's own name is its material)
-    default_material : material of entities on layers not in ``layer_materials`` (None: skip them)
-    unit_m : metres per drawing unit (None: the DXF header's unit, metres for GeoJSON)
-    z_min, z_max : height range of every wall (m)
-    layer_property : GeoJSON feature property holding the layer name
+    Parameters
+    ----------
+    path : str or PathLike
+        The drawing.
+    layer_materials : Mapping[str, str] or None
+        Layer name -> material name (None: each layer's own name is its material).
+    default_material : str or None
+        Material of entities on layers not in ``layer_materials`` (None: skip them).
+    unit_m : float or None
+        Metres per drawing unit (None: the DXF header's unit, metres for GeoJSON).
+    z_min, z_max : float
+        Height range of every wall (m).
+    layer_property : str
+        GeoJSON feature property holding the layer name.
 
-    Output
+    Returns
+    -------
+    list of Wall
+        In file order, one per drawn segment (zero-length ones dropped).
+
+    Raises
     ------
-    list of Wall, in file order (one per drawn segment)
+    SceneError
+        Missing or unreadable file, bad ``unit_m``/heights, or no wall on the mapped layers.
     """
     path = Path(path)
     if not path.is_file():
@@ -106,10 +118,24 @@ def read_floorplan(
 
 def with_floorplan(scene: Scene, walls: Iterable[Wall], *, walkable: np.ndarray | None = None,
                    keep_walls: bool = False, margin_m: float = 0.3) -> Scene:
-    """``scene`` with the floor plan's ``walls`` (added to its own with ``keep_walls``).
+    """``scene`` with the floor plan's ``walls``.
 
-    ``walkable [V, 2]`` (m) replaces the walkable outline; None: the walls' bounding box shrunk
-    by ``margin_m``. Every wall material must be one of ``scene.materials`` (SceneError otherwise).
+    Parameters
+    ----------
+    scene : Scene
+        Supplies APs, OFDM and materials.
+    walls : Iterable[Wall]
+        The drawing's walls; every material must be one of ``scene.materials`` (SceneError otherwise).
+    walkable : ndarray, float [V, 2] or None
+        Walkable outline polygon (m); None: the walls' bounding box shrunk by ``margin_m``.
+    keep_walls : bool
+        Keep the scene's own walls in front of the new ones.
+    margin_m : float
+        Shrink of the bounding box when ``walkable`` is None (m).
+
+    Returns
+    -------
+    Scene
     """
     walls = tuple(walls)
     if walkable is None:
@@ -124,10 +150,20 @@ def with_floorplan(scene: Scene, walls: Iterable[Wall], *, walkable: np.ndarray 
 def expand_floorplan(data: dict, base_dir: Path) -> dict:
     """A scene description whose ``floorplan`` table is replaced by the drawing's walls.
 
-    ``floorplan``: ``file`` (relative to ``base_dir``), optional ``layers`` (layer -> material),
-    ``default_material``, ``unit_m``, ``z_min``, ``z_max``, ``layer_property``. The walls are
-    added to the description's own ``walls``; a missing ``walkable`` becomes their bounding box
-    (less 0.3 m).
+    Parameters
+    ----------
+    data : dict
+        Scene description (``Scene.from_dict`` form). Its ``floorplan`` table: ``file`` (relative
+        to ``base_dir``), optional ``layers`` (layer -> material), ``default_material``, ``unit_m``,
+        ``z_min``, ``z_max``, ``layer_property``.
+    base_dir : Path
+        Folder of the scene file.
+
+    Returns
+    -------
+    dict
+        ``data`` itself without a ``floorplan`` table; otherwise a copy whose ``walls`` list has the
+        drawing's walls appended and whose missing ``walkable`` is their bounding box less 0.3 m.
     """
     spec = data.get("floorplan")
     if spec is None:

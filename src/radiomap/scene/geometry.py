@@ -12,16 +12,20 @@ def segment_wall_crossings(
 ) -> np.ndarray:
     """Which walls each segment ``p -> q`` crosses.
 
-    Input
-    -----
-    p, q : [..., 2] or [..., 3] float, segment end points (m)
-    wall_a, wall_b : [W, 2] wall end points (m)
-    wall_z : [W, 2] (z_min, z_max) per wall or None to ignore heights (2-D test)
+    Parameters
+    ----------
+    p, q : array_like, float [..., 2|3]
+        Segment end points (m).
+    wall_a, wall_b : ndarray, float [W, 2]
+        Wall end points (m).
+    wall_z : ndarray, float [W, 2] or None
+        (z_min, z_max) per wall (m); None ignores heights (2-D test, also for 2-D ``p``).
 
-    Output
-    ------
-    [..., W] bool: the open segment ``p -> q`` intersects the wall segment strictly inside both
-    (touching at an end point does not count) and, in 3-D, at a height within the wall's range.
+    Returns
+    -------
+    ndarray, bool [..., W]
+        The open segment ``p -> q`` intersects the wall segment strictly inside ``p -> q``
+        (touching at an end point does not count) and, in 3-D, at a height within the wall's range.
     """
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
@@ -40,14 +44,40 @@ def segment_wall_crossings(
 
 
 def slab_crossings(p: np.ndarray, q: np.ndarray, slab_z: np.ndarray) -> np.ndarray:
-    """Which horizontal planes ``z = slab_z [P]`` the segment ``p -> q`` ([..., 3]) strictly crosses: [..., P]."""
+    """Which horizontal planes the segments ``p -> q`` strictly cross.
+
+    Parameters
+    ----------
+    p, q : array_like, float [..., 3]
+        Segment end points (m).
+    slab_z : ndarray, float [P]
+        Plane heights (m).
+
+    Returns
+    -------
+    ndarray, bool [..., P]
+        The end points lie strictly on opposite sides of ``z = slab_z``.
+    """
     zp = np.asarray(p)[..., 2:3]
     zq = np.asarray(q)[..., 2:3]
     return (zp - slab_z) * (zq - slab_z) < -_EPS
 
 
 def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Even-odd point-in-polygon test. ``xy [N, 2]``, ``polygon [V, 2]`` -> bool [N]."""
+    """Even-odd point-in-polygon test.
+
+    Parameters
+    ----------
+    xy : array_like, float [N, 2]
+        Points (m).
+    polygon : array_like, float [V, 2]
+        Polygon vertices (m), closed implicitly.
+
+    Returns
+    -------
+    ndarray, bool [N]
+        Inside the polygon.
+    """
     xy = np.asarray(xy, dtype=np.float64)
     poly = np.asarray(polygon, dtype=np.float64)
     x, y = xy[:, 0:1], xy[:, 1:2]
@@ -60,7 +90,20 @@ def points_in_polygon(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
 
 
 def point_segment_distance(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Distance from points ``xy [N, 2]`` to segments ``a, b [W, 2]``: [N, W] (m)."""
+    """Euclidean distance from points to segments.
+
+    Parameters
+    ----------
+    xy : ndarray, float [N, 2]
+        Points (m).
+    a, b : ndarray, float [W, 2]
+        Segment end points (m).
+
+    Returns
+    -------
+    ndarray, float64 [N, W]
+        Distance from each point to the closest point of each segment (m).
+    """
     ab = b - a
     t = np.clip(((xy[:, None, :] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), _EPS), 0.0, 1.0)
     proj = a + t[..., None] * ab

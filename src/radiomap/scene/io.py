@@ -19,13 +19,34 @@ _PRESET_DIR = "presets"
 
 
 def list_scenes() -> list[str]:
-    """Names of the built-in preset scenes."""
+    """Names of the built-in preset scenes.
+
+    Returns
+    -------
+    list of str
+        Sorted preset names (``chatelier-plane``, ``office-floor``, ...).
+    """
     files = resources.files("radiomap.scene").joinpath(_PRESET_DIR).iterdir()
     return sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml"))
 
 
 def get_scene(name_or_path: str | os.PathLike) -> Scene:
-    """A preset by name (``xing-indoor``, ...) or a scene file (``.toml`` / ``.json``)."""
+    """A preset by name or a scene file.
+
+    Parameters
+    ----------
+    name_or_path : str or PathLike
+        A name of ``list_scenes()`` (``xing-indoor``, ...) or a ``.toml`` / ``.json`` path.
+
+    Returns
+    -------
+    Scene
+
+    Raises
+    ------
+    SceneError
+        Unknown preset name (the message lists the presets) or an unreadable file.
+    """
     path = Path(name_or_path)
     if path.suffix in (".toml", ".json"):
         return load_scene(path)
@@ -37,7 +58,22 @@ def get_scene(name_or_path: str | os.PathLike) -> Scene:
 
 
 def load_scene(path: str | os.PathLike) -> Scene:
-    """Read a scene from a ``.toml`` or ``.json`` file (a ``floorplan`` table adds a drawing's walls)."""
+    """Read a scene from a ``.toml`` or ``.json`` file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Scene file; a ``floorplan`` table in it adds a drawing's walls (``expand_floorplan``).
+
+    Returns
+    -------
+    Scene
+
+    Raises
+    ------
+    SceneError
+        Missing file, other suffix, or a file that cannot be parsed.
+    """
     path = Path(path)
     if not path.is_file():
         raise SceneError(f"scene file {path} does not exist")
@@ -54,8 +90,22 @@ def load_scene(path: str | os.PathLike) -> Scene:
 
 
 def save_scene(scene: Scene, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write ``scene`` to ``.toml`` or ``.json`` atomically (``radiomap.atomic`` rules: an existing
-    file is replaced only when radiomap wrote it and ``overwrite`` is True)."""
+    """Write ``scene`` to ``.toml`` or ``.json`` atomically.
+
+    Parameters
+    ----------
+    scene : Scene
+    path : str or PathLike
+        Target; the suffix chooses the format.
+    overwrite : bool
+        ``radiomap.atomic`` rules: an existing file is replaced only when radiomap wrote it and
+        ``overwrite`` is True.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
     from radiomap import __version__
 
     path = Path(path)

@@ -28,21 +28,34 @@ def measured_scene(name: str, ofdm: OFDM, *, n_aps: int = 1, n_antennas: int = 1
                    positions: np.ndarray | None = None, description: str = "") -> Scene:
     """A ``Scene`` for measured data.
 
-    Input
-    -----
-    name : scene name (e.g. the capture format and folder)
-    ofdm : carrier (Hz), bandwidth (Hz) and number of stored subcarriers K
-    n_aps, n_antennas : B receiving APs/arrays and N_a antennas each (used when ``arrays`` is None:
-        a ULA of N_a elements with unknown spacing, taken as half a wavelength)
-    ap_names : [B] names (e.g. MAC addresses); default ``AP0 .. AP{B-1}``
-    ap_positions : [B, 3] float (m), NaN rows where unknown, or None (all unknown)
-    arrays : [B] ``ULA``/``UPA`` or None; orientations : [B] radians (array normal vs x axis) or None
-    positions : [N, 3] measured user positions (m) or None: the walkable area is their bounding box
-        padded by 1 m (a 1 m square at the origin without positions)
+    Parameters
+    ----------
+    name : str
+        Scene name (e.g. the capture format and folder).
+    ofdm : OFDM
+        Carrier (Hz), bandwidth (Hz) and number of stored subcarriers K.
+    n_aps, n_antennas : int
+        B receiving APs (used when ``ap_names`` is None) and N_a antennas each (used when
+        ``arrays`` is None: a ULA of N_a elements, spacing unknown, taken as half a wavelength).
+    ap_names : Sequence[str] [B] or None
+        AP names (e.g. MAC addresses); default ``AP0 .. AP{B-1}``.
+    ap_positions : ndarray, float [B, 3] or None
+        AP positions (m), NaN rows where unknown; None: all unknown.
+    arrays : Sequence[ULA | UPA] [B] or None
+        One array per AP.
+    orientations : Sequence[float] [B] or None
+        Array normal vs the x axis (rad); None: 0.
+    positions : ndarray, float [N, 3] or None
+        Measured user positions (m): the walkable area is the bounding box of them and the known AP
+        positions padded by 1 m (a 2 m square at the origin without any); their median height is the
+        user height (1.5 m without).
+    description : str
+        Free text.
 
-    Output
-    ------
-    Scene with ``measured=True``, no walls, one material-free floor plan.
+    Returns
+    -------
+    Scene
+        ``measured=True``, no walls, no materials.
     """
     names = list(ap_names) if ap_names is not None else [f"AP{b}" for b in range(n_aps)]
     n_b = len(names)

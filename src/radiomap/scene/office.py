@@ -29,10 +29,33 @@ MATERIALS = {
 def office_floor(*, rooms_per_row: int = 20, bands: int = 2, room_width: float = 3.5, room_depth: float = 5.0,
                  corridor_width: float = 2.0, door_width: float = 0.9, height: float = 3.0,
                  aps_per_corridor: int = 2, n_antennas: int = 8, name: str = "office-floor") -> Scene:
-    """The office floor scene (sizes in metres).
+    """The office floor scene (layout in the module docstring).
 
-    ``rooms_per_row`` rooms in each of the ``2 * bands`` rows, ``(7 * bands + 1) * rooms_per_row + 4 * bands``
-    wall segments, ``aps_per_corridor * bands`` APs. OFDM: 5 GHz, 80 MHz, 64 subcarriers; users at 1.5 m.
+    Parameters
+    ----------
+    rooms_per_row : int
+        Rooms in each of the ``2 * bands`` rows.
+    bands : int
+        Corridor bands stacked north.
+    room_width, room_depth, corridor_width, door_width, height : float
+        Sizes (m); ``0 < door_width < room_width``; ``height`` is the wall and ceiling height.
+    aps_per_corridor : int
+        APs per corridor, ``height - 0.2`` m high.
+    n_antennas : int
+        Elements of each AP's ULA.
+    name : str
+        Scene name.
+
+    Returns
+    -------
+    Scene
+        ``(7 * bands + 1) * rooms_per_row + 4 * bands`` wall segments, ``aps_per_corridor * bands``
+        APs, OFDM 5 GHz / 80 MHz / 64 subcarriers (CP 16), users at 1.5 m, one walk ``train``.
+
+    Raises
+    ------
+    ValueError
+        A count below 1 or a door not narrower than a room.
     """
     if rooms_per_row < 1 or bands < 1 or aps_per_corridor < 1:
         raise ValueError(f"need rooms_per_row, bands, aps_per_corridor >= 1; got {rooms_per_row}, {bands}, "

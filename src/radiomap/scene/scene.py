@@ -29,21 +29,33 @@ class Scene:
     Attributes
     ----------
     name : str
-    ofdm : OFDM numerology (carrier, bandwidth, subcarriers, symbols)
-    aps : tuple of AccessPoint (B APs)
-    walls : tuple of Wall (vertical, finite, with a material name)
-    materials : dict name -> Material
-    slabs : tuple of Slab (horizontal planes: floor, ceilings, roof)
-    walkable : [V, 2] outline polygon of the walkable area (m)
-    obstacles : tuple of [V, 2] polygons removed from the walkable area
-    scatterers : [S, 3] fixed point scatterers (m) for diffuse NLOS multipath
-    scatterer_gain : amplitude coefficient of a single scatterer bounce
-    user_heights : heights (m) at which users move, one per floor
-    walks : named piecewise-linear walks (e.g. the seed's training walk)
-    tx_power_dbm : transmit power (dBm), recorded in metadata
-    measured : True for the scene of imported measurements: AP positions may be unknown (NaN),
-        walls are usually absent and ``walkable`` is the padded bounding box of the measured
-        positions (see ``radiomap.scene.measured``); ``require_geometry`` guards what needs more
+    ofdm : OFDM
+        Numerology (carrier, bandwidth, subcarriers, symbols).
+    aps : tuple of AccessPoint [B]
+    walls : tuple of Wall [W]
+        Vertical, finite, each with a material name.
+    materials : dict[str, Material]
+    walkable : ndarray, float64 [V, 2]
+        Outline polygon of the walkable area (m).
+    slabs : tuple of Slab [P]
+        Horizontal planes: floor, ceilings, roof.
+    obstacles : tuple of ndarray, float64 [V_i, 2]
+        Polygons removed from the walkable area (m).
+    scatterers : ndarray, float64 [S, 3]
+        Fixed point scatterers (m) for diffuse NLOS multipath.
+    scatterer_gain : float
+        Amplitude coefficient of a single scatterer bounce.
+    user_heights : tuple of float
+        Heights (m) at which users move, one per floor.
+    walks : dict[str, Walk]
+        Named piecewise-linear walks (e.g. the seed's training walk).
+    tx_power_dbm : float
+        Transmit power (dBm), recorded in metadata.
+    description : str
+    measured : bool
+        True for the scene of imported measurements: AP positions may be unknown (NaN), walls are
+        usually absent and ``walkable`` is the padded bounding box of the measured positions (see
+        ``radiomap.scene.measured``); ``require_geometry`` guards what needs more.
     """
 
     name: str
@@ -82,16 +94,21 @@ class Scene:
     # -- derived arrays --------------------------------------------------------------------
     @property
     def n_aps(self) -> int:
+        """int: number of APs B."""
         return len(self.aps)
 
     @cached_property
     def ap_positions(self) -> np.ndarray:
-        """AP array centres ``[B, 3]`` (m)."""
+        """ndarray, float64 [B, 3]: AP array centres (m)."""
         return np.array([ap.position for ap in self.aps], dtype=np.float64)
 
     @cached_property
     def wall_arrays(self) -> dict[str, np.ndarray]:
-        """Walls as arrays: ``a, b [W, 2]``, ``z [W, 2]``, ``reflection [W]``, ``penetration_db [W]``."""
+        """dict[str, ndarray]: walls as float64 arrays.
+
+        ``a, b [W, 2]`` end points (m), ``z [W, 2]`` (z_min, z_max) (m), ``reflection [W]``,
+        ``penetration_db [W]`` (dB).
+        """
         if not self.walls:
             z2 = np.zeros((0, 2))
             return {"a": z2, "b": z2, "z": z2, "reflection": np.zeros(0), "penetration_db": np.zeros(0)}
@@ -105,7 +122,10 @@ class Scene:
 
     @cached_property
     def slab_arrays(self) -> dict[str, np.ndarray]:
-        """Slabs as arrays: ``z [P]``, ``reflection [P]``, ``penetration_db [P]``."""
+        """dict[str, ndarray]: slabs as float64 arrays.
+
+        ``z [P]`` heights (m), ``reflection [P]``, ``penetration_db [P]`` (dB).
+        """
         return {
             "z": np.array([s.z for s in self.slabs], dtype=np.float64),
             "reflection": np.array([self.materials[s.material].reflection for s in self.slabs]),
@@ -114,19 +134,29 @@ class Scene:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        """Walkable-area bounding box ``(x_min, x_max, y_min, y_max)`` (m)."""
+        """tuple[float, float, float, float]: walkable-area bounding box ``(x_min, x_max, y_min, y_max)`` (m)."""
         w = self.walkable
         return float(w[:, 0].min()), float(w[:, 0].max()), float(w[:, 1].min()), float(w[:, 1].max())
 
     @property
     def has_ap_positions(self) -> bool:
-        """Whether every AP position is known (False for measured scenes imported without them)."""
+        """bool: every AP position is known (False for measured scenes imported without them)."""
         return all(ap.position_known for ap in self.aps)
 
     def require_geometry(self, what: str) -> None:
         """Raise a one-line ``SceneError`` when ``what`` needs AP positions this scene does not have.
 
         Example: ``scene.require_geometry("WCL")`` before a weighted centroid of AP positions.
+
+        Parameters
+        ----------
+        what : str
+            The method or step that needs the positions, named in the message.
+
+        Raises
+        ------
+        SceneError
+            Some AP position is unknown (the message names up to four such APs).
         """
         missing = [ap.name for ap in self.aps if not ap.position_known]
         if missing:
@@ -136,9 +166,16 @@ class Scene:
 
     # -- geometry queries --------------------------------------------------------------------
     def los(self, positions: np.ndarray) -> np.ndarray:
-        """LOS flags ``[N, B]`` bool: the segment AP -> user crosses no wall and no slab.
+        """LOS flags: the segment AP -> user crosses no wall and no slab.
 
-        Input: ``positions [N, 3]`` (m).
+        Parameters
+        ----------
+        positions : array_like, float [N, 3]
+            User positions (m).
+
+        Returns
+        -------
+        ndarray, bool [N, B]
         """
         pos = _as_positions(positions)
         wa = self.wall_arrays
@@ -150,11 +187,32 @@ class Scene:
         return ~blocked
 
     def region_labels(self, positions: np.ndarray) -> np.ndarray:
-        """Region codes ``[N]`` int8: 0 NLOS, 1 single-LOS, 2 double-LOS (``REGION_NAMES``)."""
+        """Region codes of positions from ``los``.
+
+        Parameters
+        ----------
+        positions : array_like, float [N, 3]
+            User positions (m).
+
+        Returns
+        -------
+        ndarray, int8 [N]
+            0 NLOS, 1 single-LOS, 2 double-LOS (``REGION_NAMES``).
+        """
         return region_codes(self.los(positions))
 
     def contains(self, xy: np.ndarray) -> np.ndarray:
-        """Walkable test ``[N]`` bool for ``xy [N, 2]`` (or [N, 3]; z ignored)."""
+        """Walkable test: inside the outline and outside every obstacle.
+
+        Parameters
+        ----------
+        xy : array_like, float [N, 2|3]
+            Points (m); z ignored.
+
+        Returns
+        -------
+        ndarray, bool [N]
+        """
         pts = np.asarray(xy, dtype=np.float64).reshape(-1, np.shape(xy)[-1])[:, :2]
         inside = points_in_polygon(pts, self.walkable)
         for obs in self.obstacles:
@@ -162,14 +220,34 @@ class Scene:
         return inside
 
     def crosses_wall(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """Whether segments ``p -> q`` ([N, 2] or [N, 3]) cross any wall (2-D test, heights ignored): [N]."""
+        """Whether segments ``p -> q`` cross any wall (2-D test, heights ignored).
+
+        Parameters
+        ----------
+        p, q : array_like, float [N, 2|3]
+            Segment end points (m); z ignored.
+
+        Returns
+        -------
+        ndarray, bool [N]
+        """
         wa = self.wall_arrays
         return segment_wall_crossings(np.asarray(p)[..., :2], np.asarray(q)[..., :2], wa["a"], wa["b"]).any(-1)
 
     def grid(self, resolution: float, height: float | None = None) -> np.ndarray:
-        """Walkable cell centres ``[G, 3]`` on a square grid of pitch ``resolution`` (m).
+        """Walkable cell centres of a square grid over the walkable bounding box.
 
-        With ``height=None`` the grid is repeated at every user height (floor).
+        Parameters
+        ----------
+        resolution : float
+            Grid pitch (m, > 0).
+        height : float or None
+            Height of the cells (m); None repeats the grid at every user height (floor).
+
+        Returns
+        -------
+        ndarray, float64 [G, 3]
+            Cell centres (m) that ``contains`` accepts, floor by floor.
         """
         if resolution <= 0:
             raise SceneError(f"grid resolution must be > 0 m, got {resolution}")
@@ -188,7 +266,13 @@ class Scene:
 
     # -- identity and serialisation ----------------------------------------------------------
     def geometry_signature(self) -> str:
-        """Short hash of what a trained model depends on: APs, arrays, orientations, OFDM."""
+        """Short hash of what a trained model depends on: APs, arrays, orientations, OFDM.
+
+        Returns
+        -------
+        str
+            12 hexadecimal characters (SHA-1 of the sorted JSON of ``aps`` and ``ofdm``).
+        """
         d = {"aps": [ap.to_dict() for ap in self.aps], "ofdm": self.ofdm.to_dict()}
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -259,12 +343,14 @@ def _as_positions(positions: np.ndarray) -> np.ndarray:
 def region_codes(los: np.ndarray) -> np.ndarray:
     """LOS region of each sample from per-AP LOS flags: the one definition of the region code.
 
-    Input
-    -----
-    los : bool [N, B] (AP-user segment unobstructed)
+    Parameters
+    ----------
+    los : array_like, bool [..., B]
+        AP-user segment unobstructed.
 
-    Output
-    ------
-    int8 [N] : 0 NLOS (no AP in LOS), 1 single-LOS, 2 double-LOS (two or more), as ``REGION_NAMES``.
+    Returns
+    -------
+    ndarray, int8 [...]
+        0 NLOS (no AP in LOS), 1 single-LOS, 2 double-LOS (two or more), as ``REGION_NAMES``.
     """
     return np.minimum(np.asarray(los, dtype=bool).sum(axis=-1), 2).astype(np.int8)

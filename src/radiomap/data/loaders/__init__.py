@@ -38,19 +38,30 @@ def load_capture(format: str, sources, positions: str | os.PathLike | None = Non
                  aps: str | os.PathLike | None = None, name: str | None = None, **options) -> CSIDataset:
     """Read capture files of one format into a ``CSIDataset``.
 
-    Input
-    -----
-    format : a ``FORMATS`` name ("nexmon", "intel5300", "dichasus", ...)
-    sources : file or folder path, or a list of them (folders are expanded to the format's files)
-    positions : CSV ``file,x,y[,z]`` (one measurement point per capture file; files without a row
-        are skipped and counted) or ``t,x,y[,z]`` (position log joined on timestamps by linear
-        interpolation; samples more than ``max_gap`` s from the log are dropped and counted), or None
-    aps : CSV ``name,x,y,z[,orientation_deg]`` with known receiver (AP / array) positions, or None
-    name : scene name; options : format options (``radiomap formats`` lists them), None = default
+    Parameters
+    ----------
+    format : str
+        A ``FORMATS`` name ("nexmon", "intel5300", "dichasus", ...).
+    sources : str, PathLike or list of them
+        Files or folders (folders are expanded to the format's files).
+    positions : str, PathLike or None
+        CSV ``file,x,y[,z]`` (one measurement point per capture file; files without a row are
+        skipped and counted) or ``t,x,y[,z]`` (position log joined on timestamps by linear
+        interpolation; samples more than ``max_gap`` s from the log are dropped and counted).
+    max_gap : float
+        Largest distance (s) of a sample from the position log.
+    aps : str, PathLike or None
+        CSV ``name,x,y,z[,orientation_deg]`` with known receiver (AP / array) positions (m).
+    name : str or None
+        Scene name.
+    **options
+        Format options (``radiomap formats`` lists them); None = default.
 
-    Output
-    ------
-    CSIDataset; one-line remarks (assumed carrier, dropped samples) in ``meta["import_notes"]``.
+    Returns
+    -------
+    CSIDataset
+        csi ``[N, B, N_a, K]``; one-line remarks (assumed carrier, dropped samples) in
+        ``meta["import_notes"]``.
     """
     fmt: Format = FORMATS.get(format)
     options = {k: v for k, v in options.items() if v is not None}
@@ -117,7 +128,13 @@ def _set_aps(captures: list[Capture], table: dict, path: str) -> None:
 
 
 def list_formats() -> list[Format]:
-    """Every registered format (imports each family module)."""
+    """Every registered format (imports each family module).
+
+    Returns
+    -------
+    list of Format
+        Sorted by name.
+    """
     return [FORMATS.get(n) for n in FORMATS.names()]
 
 

@@ -28,16 +28,45 @@ class Capture:
 
     Attributes
     ----------
-    csi : complex64 [N, B, N_a, K], natural subcarrier order (increasing index)
-    carrier_hz : float64 [N] (Hz); bandwidth_hz : channel bandwidth (Hz)
-    subcarriers : int [K] signed subcarrier indices (``f = carrier + k * spacing_hz``), or None for a
-        uniform grid centred on the carrier; spacing_hz : subcarrier spacing (Hz); standard : map name
-    timestamps : [N] s or None; rssi : [N, B] (dBm or dB, as reported) or None
-    transmitter : [N] str (e.g. MAC) or None; packet_index : [N] int; source_file : str (base name)
-    positions : [N, 3] m or None (formats that record them); los : [N, B] bool or None
-    ap_names, ap_positions [B, 3] (NaN unknown), arrays, orientations : the receiving APs, or None
-    meta : format-specific extra metadata (JSON-serialisable)
-    notes : one-line remarks for the user (assumed carrier, dropped packets, ...)
+    csi : ndarray, complex64 [N, B, N_a, K]
+        Natural subcarrier order (increasing index).
+    carrier_hz : ndarray, float64 [N]
+        Carrier of each sample (Hz).
+    bandwidth_hz : float
+        Channel bandwidth (Hz).
+    spacing_hz : float
+        Subcarrier spacing (Hz).
+    packet_index : ndarray, int [N]
+        Index of the sample's packet in the file.
+    source_file : str
+        Base name of the file.
+    subcarriers : ndarray, int [K] or None
+        Signed subcarrier indices (``f = carrier + k * spacing_hz``); None for a uniform grid
+        centred on the carrier.
+    standard : str
+        Subcarrier map name (``ht20``, ...) or "".
+    timestamps : ndarray, float64 [N] or None
+        Seconds.
+    rssi : ndarray, float [N, B] or None
+        dBm or dB, as reported.
+    transmitter : ndarray, str [N] or None
+        Transmitter of each sample (e.g. MAC).
+    positions : ndarray, float64 [N, 3] or None
+        User positions (m), for formats that record them.
+    los : ndarray, bool [N, B] or None
+    paths : dict[str, ndarray] or None
+        Ray-traced path parameters of simulated formats; per-sample arrays ``[N, ...]`` plus the
+        shared ``ap_positions`` and ``element_positions``.
+    ap_names : list of str [B] or None
+    ap_positions : ndarray, float64 [B, 3] or None
+        Receiving array centres (m), NaN where unknown.
+    arrays : list of ULA | UPA [B] or None
+    orientations : list of float [B] or None
+        Array normal vs the x axis (rad).
+    meta : dict
+        Format-specific extra metadata (JSON-serialisable).
+    notes : list of str
+        One-line remarks for the user (assumed carrier, dropped packets, ...).
     """
 
     csi: np.ndarray
@@ -63,10 +92,23 @@ class Capture:
 
     @property
     def n(self) -> int:
+        """int: number of samples N."""
         return self.csi.shape[0]
 
     def subset(self, idx: np.ndarray) -> Capture:
-        """Samples ``idx`` (int indices or bool mask); receiver description shared."""
+        """The capture restricted to some samples; the receiver description is shared.
+
+        Parameters
+        ----------
+        idx : ndarray, int [M] or bool [N]
+            Sample indices or mask.
+
+        Returns
+        -------
+        Capture
+            Per-sample fields (csi, carrier_hz, packet_index, timestamps, rssi, transmitter,
+            positions, los, per-sample ``paths`` arrays) indexed by ``idx``.
+        """
         def take(v):
             return None if v is None else np.asarray(v)[idx]
 
@@ -83,9 +125,24 @@ class Capture:
 class Format:
     """One importable format: name, family, the reader of one file and what it accepts.
 
-    ``read(path, **options) -> Capture``; ``extensions`` select files inside a SRC folder;
-    ``options`` names the keyword options the reader accepts (anything else is refused in one line);
-    ``requires`` is the optional package it needs (import name, pip extra).
+    Parameters
+    ----------
+    name : str
+        Format name (``radiomap import --format``).
+    family : str
+        Reader family (module), e.g. ``wifi``.
+    description : str
+        One line for ``radiomap formats``.
+    read : Callable[..., Capture]
+        ``read(path, **options) -> Capture`` for one file (or folder when ``folder``).
+    extensions : tuple of str
+        Lower-case file endings selected inside a SRC folder.
+    options : tuple of str
+        Keyword options the reader accepts (anything else is refused in one line).
+    requires : tuple[str, str] or None
+        Optional package it needs: (import name, pip extra).
+    folder : bool
+        A SRC folder is one capture (passed whole to ``read``), not a folder of files.
     """
 
     name: str
@@ -98,6 +155,18 @@ class Format:
     folder: bool = False
 
     def check_options(self, options: dict) -> None:
+        """Refuse options this format does not take.
+
+        Parameters
+        ----------
+        options : dict
+            Keyword options; entries whose value is None are ignored.
+
+        Raises
+        ------
+        ParameterError
+            One line naming the unknown options and the known ones.
+        """
         unknown = sorted(k for k, v in options.items() if v is not None and k not in self.options)
         if unknown:
             known = ", ".join(self.options) or "none"
@@ -106,7 +175,26 @@ class Format:
 
 
 def require_package(module: str, extra: str, fmt: str):
-    """Import an optional dependency or fail in one line naming the extra that provides it."""
+    """Import an optional dependency or fail in one line naming the extra that provides it.
+
+    Parameters
+    ----------
+    module : str
+        Import name.
+    extra : str
+        The radiomap pip extra that installs it.
+    fmt : str
+        Format name, for the message.
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    DataError
+        The package is not installed.
+    """
     import importlib
 
     try:
@@ -116,7 +204,24 @@ def require_package(module: str, extra: str, fmt: str):
 
 
 def expand_sources(sources: list[str | os.PathLike], fmt: Format) -> list[Path]:
-    """Files to read: SRC files as given, SRC folders expanded to their files with the format's extensions."""
+    """Files to read: SRC files as given, SRC folders expanded to their files with the format's extensions.
+
+    Parameters
+    ----------
+    sources : list of str or PathLike
+        Files or folders (a folder is kept whole when ``fmt.folder``).
+    fmt : Format
+
+    Returns
+    -------
+    list of Path
+        In the given order, each folder's files sorted by name.
+
+    Raises
+    ------
+    DataError
+        A missing path, a folder without matching files, or no input.
+    """
     files: list[Path] = []
     for src in sources:
         p = Path(src)
@@ -138,17 +243,26 @@ def to_dataset(captures: list[Capture], fmt: str, *, name: str | None = None, po
                point_id: np.ndarray | None = None, extra_meta: dict | None = None) -> CSIDataset:
     """Concatenate captures of one receiver into a ``CSIDataset`` with a measured scene.
 
-    Input
-    -----
-    captures : non-empty list, all with the same [B, N_a, K] and subcarrier grid
-    fmt : format name (recorded in ``meta["source"]``)
-    positions : [N, 3] m overriding the captures' own positions (from a positions file), or None
-    point_id : [N] int (measurement point of each sample) or None
+    Parameters
+    ----------
+    captures : list of Capture
+        Non-empty, all with the same [B, N_a, K] and subcarrier grid.
+    fmt : str
+        Format name (recorded in ``meta["source"]``).
+    name : str or None
+        Scene name; default ``<fmt>-capture``.
+    positions : ndarray, float [N, 3] or None
+        Positions (m) overriding the captures' own (from a positions file).
+    point_id : ndarray, int [N] or None
+        Measurement point of each sample.
+    extra_meta : dict or None
+        Merged into ``meta`` last.
 
-    Output
-    ------
-    CSIDataset: csi, timestamps, rssi, tx_id (+ ``meta["transmitters"]``), carrier_hz (only where it
-    varies), source_file, packet_index, positions, point_id, los; ``meta["scene"]`` measured.
+    Returns
+    -------
+    CSIDataset
+        csi, timestamps, rssi, tx_id (+ ``meta["transmitters"]``), carrier_hz (only where it
+        varies), source_file, packet_index, positions, point_id, los, paths; ``meta["scene"]`` measured.
     """
     if not captures:
         raise DataError(f"{fmt}: no samples to import")
@@ -220,7 +334,18 @@ def _same(a, b) -> bool:
 
 
 def mac_strings(mac_bytes: np.ndarray) -> np.ndarray:
-    """``[N, 6]`` uint8 MAC bytes -> ``[N]`` str ``"aa:bb:cc:dd:ee:ff"`` (vectorised over unique MACs)."""
+    """MAC addresses as strings (formatted once per unique MAC).
+
+    Parameters
+    ----------
+    mac_bytes : array_like, uint8 [N, 6]
+        Any shape with 6 N entries is read as N MACs.
+
+    Returns
+    -------
+    ndarray, str ``<U17`` [N]
+        ``"aa:bb:cc:dd:ee:ff"``.
+    """
     mac = np.ascontiguousarray(np.asarray(mac_bytes, dtype=np.uint8).reshape(-1, 6))
     if not len(mac):
         return np.zeros(0, dtype="<U17")

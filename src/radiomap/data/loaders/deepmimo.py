@@ -56,7 +56,28 @@ def _unit(az_deg: np.ndarray, polar_deg: np.ndarray) -> np.ndarray:
 
 
 def read_paths(folder: Path, antennas: int = 1) -> tuple[Paths, dict]:
-    """Paths of every transmitter of the first TX set to every receiver of the first RX set."""
+    """Paths of every transmitter of the first TX set to every receiver of the first RX set.
+
+    Parameters
+    ----------
+    folder : Path
+        DeepMIMO v4 scenario folder (``params.json`` and the path matrices).
+    antennas : int
+        Elements of the ULA given to each transmitter (AP), facing +x.
+
+    Returns
+    -------
+    paths : Paths
+        ``[N receivers, B transmitters, L]`` (L = most paths of any transmitter, NaN-padded entries
+        invalid); gain with the carrier phase removed, far-field element lengths.
+    info : dict
+        ``carrier_hz`` (float, Hz), ``aps`` (list of B AccessPoint), ``raytracer``, ``version``.
+
+    Raises
+    ------
+    DataError
+        No ``params.json``, no TX or RX set, or a missing/unreadable matrix.
+    """
     params_file = folder / "params.json"
     if not params_file.is_file():
         raise DataError(f"{folder}: not a DeepMIMO v4 scenario folder (no params.json)")
@@ -109,9 +130,24 @@ def read_paths(folder: Path, antennas: int = 1) -> tuple[Paths, dict]:
 
 def read_deepmimo_capture(path: Path, *, bandwidth: float | None = None, n_subcarriers: int | None = None,
                           antennas: int | None = None) -> Capture:
-    """One DeepMIMO v4 scenario folder -> Capture ``[N receivers, B transmitters, antennas, K]``.
+    """One DeepMIMO v4 scenario folder as a Capture, CSI from its paths on an OFDM grid.
 
-    ``bandwidth`` in MHz (default 20), ``n_subcarriers`` K (default 64), ``antennas`` ULA size per AP (1).
+    Parameters
+    ----------
+    path : Path
+        Scenario folder.
+    bandwidth : float or None
+        Bandwidth (MHz); default 20.
+    n_subcarriers : int or None
+        K; default 64.
+    antennas : int or None
+        ULA size N_a per AP; default 1.
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N receivers, B transmitters, N_a, K]`` (plane-wave CFR), positions
+        ``[N, 3]`` (m), los ``[N, B]``, the paths and the transmitters as APs.
     """
     if not path.is_dir():
         raise DataError(f"{path}: a DeepMIMO scenario is a folder (with params.json)")

@@ -30,6 +30,24 @@ from radiomap.scene import ULA, UPA
 
 
 def read_json(path: Path, what: str) -> dict:
+    """Parse a JSON side file.
+
+    Parameters
+    ----------
+    path : Path
+    what : str
+        What the file is (``spec``, ``offsets``, ...), for the message.
+
+    Returns
+    -------
+    dict
+        The parsed JSON (any JSON value, in practice an object or a list).
+
+    Raises
+    ------
+    DataError
+        Missing or unparsable file.
+    """
     if not path.is_file():
         raise DataError(f"{path}: no such {what} file")
     try:
@@ -39,7 +57,29 @@ def read_json(path: Path, what: str) -> dict:
 
 
 def find_beside(records: Path, given: Path | None, pattern: str, what: str) -> Path | None:
-    """The given file, or the one file matching ``pattern`` in the records' folder (None if absent)."""
+    """The given side file, or the one matching ``pattern`` beside the records.
+
+    Parameters
+    ----------
+    records : Path
+        The ``.tfrecords`` file.
+    given : Path or None
+        A file the user named; returned as is.
+    pattern : str
+        Glob in the records' folder; a match containing the records' stem wins.
+    what : str
+        Option name for the message (``--spec``, ``--offsets``).
+
+    Returns
+    -------
+    Path or None
+        None when nothing matches.
+
+    Raises
+    ------
+    DataError
+        Several matches and none names the records.
+    """
     if given is not None:
         return Path(given)
     found = sorted(records.parent.glob(pattern))
@@ -53,7 +93,28 @@ def find_beside(records: Path, given: Path | None, pattern: str, what: str) -> P
 
 
 def array_geometry(spec: dict, name: str):
-    """Per array: (element channel indices in UPA order [N_a], centre [3], UPA, orientation) from spec.json."""
+    """The arrays of a DICHASUS ``spec.json`` in radiomap's conventions (module docstring).
+
+    Parameters
+    ----------
+    spec : dict
+        ``frequency`` (Hz) and ``antennas`` (``assignments`` rows x columns, ``location``, optional
+        ``right``, ``direction``, ``spacing`` (m), ``name``).
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    list of tuple, one per array
+        ``(order, centre, array, orientation, name)``: hardware channel index of each element in
+        UPA order (int64 [N_a]), array centre (float64 [3], m), ``ULA`` (one row) or ``UPA``,
+        orientation (rad), name (str).
+
+    Raises
+    ------
+    DataError
+        Missing keys, non-2-D assignments, or a ``right`` not perpendicular to ``direction``.
+    """
     fc = float(_require(spec, "frequency", name))
     lam = SPEED_OF_LIGHT / fc
     out = []
@@ -82,7 +143,22 @@ def array_geometry(spec: dict, name: str):
 
 
 def read_dichasus_capture(path: Path, *, spec: Path | None = None, offsets: Path | None = None) -> Capture:
-    """One DICHASUS ``.tfrecords`` file -> Capture ``[N, B arrays, N_a, K]`` calibrated, natural order."""
+    """One DICHASUS ``.tfrecords`` file as a Capture (fftshift, calibration, arrays as APs).
+
+    Parameters
+    ----------
+    path : Path
+    spec : Path or None
+        ``spec.json``; None: the one beside the records.
+    offsets : Path or None
+        ``reftx-offsets-*.json``; None: the one beside the records, else uncalibrated (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, B arrays, N_a, K]`` natural subcarrier order, positions ``[N, 3]``
+        (m, tachymeter), timestamps ``[N]`` (s), the arrays' centres and orientations.
+    """
     spec_path = find_beside(path, spec, "spec*.json", "spec")
     if spec_path is None:
         raise DataError(f"{path.name}: no spec.json beside the records; pass it with --spec")

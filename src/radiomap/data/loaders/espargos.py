@@ -27,7 +27,24 @@ DEFAULT_CARRIER_HZ = 2.472e9
 
 
 def read_espargos_capture(path: Path, *, carrier: float | None = None, arrays: Path | None = None) -> Capture:
-    """One ESPARGOS ``.tfrecords`` file -> Capture ``[N, arrays, rows * cols, K]`` (UPA element order)."""
+    """One ESPARGOS ``.tfrecords`` file as a Capture.
+
+    Parameters
+    ----------
+    path : Path
+    carrier : float or None
+        Carrier (Hz); default 2.472 GHz (noted).
+    arrays : Path or None
+        JSON array geometry (module docstring); None: array positions unknown.
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, B arrays, rows * cols, K]`` in UPA element order (column-major, rows
+        counted upward), rssi float32 ``[N, B]`` (dB, mean power over the elements), positions
+        ``[N, 3]`` (m), timestamps ``[N]`` (Unix s), transmitter MACs ``[N]``, subcarriers
+        ``[K]`` centred on the carrier.
+    """
     raw, spans = read_records(path)
     if not spans:
         raise DataError(f"{path.name}: no records")

@@ -50,10 +50,25 @@ class NexmonPackets:
 
     Attributes
     ----------
-    csi : complex64 [P, n_fft] FFT order; timestamps : float64 [P] s
-    rssi : float32 [P] dBm (NaN for the old four-byte-magic layout); fc : uint8 [P]
-    mac : uint8 [P, 6]; seq : uint16 [P]; core, stream : uint8 [P]; chanspec, chip_version : uint16 [P]
-    packet_index : int64 [P] index of the record in the pcap file; n_other : records that are not CSI
+    csi : ndarray, complex64 [P, n_fft]
+        CSI in FFT bin order.
+    timestamps : ndarray, float64 [P]
+        Capture times (s).
+    rssi : ndarray, float32 [P]
+        dBm (NaN for the old four-byte-magic layout).
+    fc : ndarray, uint8 [P]
+        The header's frame-control byte.
+    mac : ndarray, uint8 [P, 6]
+        Transmitter MAC.
+    seq : ndarray, uint16 [P]
+        Sequence number.
+    core, stream : ndarray, uint8 [P]
+        Receive core and spatial stream.
+    chanspec, chip_version : ndarray, uint16 [P]
+    packet_index : ndarray, int64 [P]
+        Index of the record in the pcap file.
+    n_other : int
+        Records that are not nexmon CSI.
     """
 
     csi: np.ndarray
@@ -73,14 +88,26 @@ class NexmonPackets:
 def read_nexmon(raw: bytes, chip: str | None = None, name: str = "pcap") -> NexmonPackets:
     """Decode every nexmon_csi packet of a pcap byte string.
 
-    Input
-    -----
-    raw : the pcap file's bytes
-    chip : "4339", "43455c0", "4358" or "4366c0"; None reads it from the chip-version field
+    Parameters
+    ----------
+    raw : bytes
+        The pcap file's bytes.
+    chip : str or None
+        ``"4339"``, ``"43455c0"``, ``"4358"`` or ``"4366c0"``; None reads it from the chip-version field.
+    name : str
+        File name, for messages.
 
-    Output
+    Returns
+    -------
+    NexmonPackets
+        P packets (see its attributes); records that are not nexmon CSI are skipped and counted.
+
+    Raises
     ------
-    NexmonPackets (see its attributes); records that are not nexmon CSI are skipped and counted.
+    DataError
+        Not Ethernet, no nexmon packet, a bad magic number or an unrecognised chip-version field.
+    ParameterError
+        An unknown ``chip``.
     """
     rec = read_pcap(raw, name)
     if rec.linktype != LINKTYPE_ETHERNET:
@@ -124,15 +151,18 @@ def read_nexmon(raw: bytes, chip: str | None = None, name: str = "pcap") -> Nexm
 def unpack_float(words: np.ndarray, n_man: int, n_exp: int) -> np.ndarray:
     """Unpack the bcm4358/bcm4366c0 CSI float format (nexmon_csi ``unpack_float.c``, autoscale off).
 
-    Input
-    -----
-    words : uint32 [..., K]: sign_re | man_re (n_man - 1 bits) | sign_im | man_im | exponent (n_exp bits)
-    n_man, n_exp : 9, 5 (bcm4358) or 12, 6 (bcm4366c0)
+    Parameters
+    ----------
+    words : ndarray, uint32 [..., K]
+        sign_re | man_re (n_man - 1 bits) | sign_im | man_im | exponent (n_exp bits).
+    n_man, n_exp : int
+        9, 5 (bcm4358) or 12, 6 (bcm4366c0).
 
-    Output
-    ------
-    complex128 [..., K]: ``(+-man_re +- j man_im) * 2^(exp + 10 + 2^(n_exp-1))`` with the C code's integer
-    shifts (right shifts floor the mantissa; exponents below ``-n_man`` give 0).
+    Returns
+    -------
+    ndarray, complex128 [..., K]
+        ``(+-man_re +- j man_im) * 2^(exp + 10 + 2^(n_exp-1))`` with the C code's integer shifts
+        (right shifts floor the mantissa; exponents below ``-n_man`` give 0).
     """
     h = words.astype(np.int64)
     mask = (1 << (n_man - 1)) - 1
@@ -153,10 +183,21 @@ def unpack_float(words: np.ndarray, n_man: int, n_exp: int) -> np.ndarray:
 
 
 def chanspec_carrier_hz(chanspec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(carrier (Hz), bandwidth (MHz)) of Broadcom d11ac chanspecs ``[P]`` uint16.
+    """Carrier and bandwidth of Broadcom d11ac chanspecs.
 
     Channel number = bits 0-7 (the centre channel of a 40/80 MHz channel), bandwidth bits 11-13
     (2: 20, 3: 40, 4: 80, 5: 160 MHz), band bits 14-15 (0: 2.4 GHz, 3: 5 GHz).
+
+    Parameters
+    ----------
+    chanspec : array_like, uint16 [P]
+
+    Returns
+    -------
+    carrier_hz : ndarray, float64 [P]
+        Centre frequency (Hz).
+    bandwidth_mhz : ndarray, int64 [P]
+        20, 40, 80 or 160 (MHz); 0 for an unknown code.
     """
     cs = np.asarray(chanspec, dtype=np.int64)
     ch = cs & 0xFF

@@ -28,11 +28,16 @@ class PcapRecords:
 
     Attributes
     ----------
-    data : uint8 [file size] the whole file
-    offsets : int64 [P] byte offset of each record's data (after its 16-byte header)
-    lengths : int64 [P] captured length (bytes)
-    timestamps : float64 [P] capture time (s since the epoch)
-    linktype : int (1 = Ethernet)
+    data : ndarray, uint8 [file size]
+        The whole file.
+    offsets : ndarray, int64 [P]
+        Byte offset of each record's data (after its 16-byte header).
+    lengths : ndarray, int64 [P]
+        Captured length (bytes).
+    timestamps : ndarray, float64 [P]
+        Capture time (s since the epoch).
+    linktype : int
+        1 = Ethernet.
     """
 
     data: np.ndarray
@@ -43,7 +48,25 @@ class PcapRecords:
 
 
 def read_pcap(raw: bytes, name: str = "pcap") -> PcapRecords:
-    """Frame a pcap byte string into records; truncated or foreign files give one-line ``DataError``."""
+    """Frame a pcap byte string into records.
+
+    Parameters
+    ----------
+    raw : bytes
+        The whole file.
+    name : str
+        File name, for messages.
+
+    Returns
+    -------
+    PcapRecords
+        P records: offsets, lengths (bytes), timestamps (s) and the link type.
+
+    Raises
+    ------
+    DataError
+        Bad magic, a truncated or corrupt record.
+    """
     if len(raw) < 24 or raw[:4] not in _MAGICS:
         raise DataError(f"{name}: not a pcap capture file (bad magic {raw[:4].hex() or 'empty'})")
     endian, frac = _MAGICS[raw[:4]]

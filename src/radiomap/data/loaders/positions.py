@@ -24,13 +24,32 @@ from radiomap.errors import DataError, ParameterError
 
 @dataclass(frozen=True)
 class PointTable:
-    """``file,x,y[,z]``: ``files [P]`` base names (with or without extension), ``xyz [P, 3]`` (m)."""
+    """A ``file,x,y[,z]`` table: the measurement point of each capture file.
+
+    Parameters
+    ----------
+    files : tuple of str [P]
+        Base names (with or without extension).
+    xyz : ndarray, float64 [P, 3]
+        Positions (m); z = 0 when the table has no z column.
+    """
 
     files: tuple[str, ...]
     xyz: np.ndarray
 
     def lookup(self, source_file: str) -> int | None:
-        """Row index of a capture file (matched by base name, extension ignored), or None."""
+        """Row of a capture file.
+
+        Parameters
+        ----------
+        source_file : str
+            Path or base name; matched by base name, with or without its extension.
+
+        Returns
+        -------
+        int or None
+            Row index into ``files``, None when the file has no row.
+        """
         base = Path(source_file).name
         for i, f in enumerate(self.files):
             if f in (base, Path(base).stem):
@@ -40,15 +59,35 @@ class PointTable:
 
 @dataclass(frozen=True)
 class PositionLog:
-    """``t,x,y[,z]``: ``t [M]`` s increasing, ``xyz [M, 3]`` (m)."""
+    """A ``t,x,y[,z]`` position log.
+
+    Parameters
+    ----------
+    t : ndarray, float64 [M]
+        Times (s), strictly increasing.
+    xyz : ndarray, float64 [M, 3]
+        Positions (m).
+    """
 
     t: np.ndarray
     xyz: np.ndarray
 
     def interpolate(self, t: np.ndarray, max_gap: float) -> tuple[np.ndarray, np.ndarray]:
-        """Positions ``[N, 3]`` at times ``t [N]`` and the mask ``[N]`` of samples kept.
+        """Positions at sample times, by linear interpolation of the log.
 
-        A sample is kept when it lies inside the log and within ``max_gap`` s of a log entry.
+        Parameters
+        ----------
+        t : array_like, float [N]
+            Sample times (s).
+        max_gap : float
+            Largest distance (s, > 0) of a kept sample from its nearest log entry.
+
+        Returns
+        -------
+        xyz : ndarray, float64 [N, 3]
+            Interpolated positions (m); clamped to the log's ends outside it.
+        keep : ndarray, bool [N]
+            Inside the log and within ``max_gap`` of a log entry.
         """
         if not max_gap > 0:
             raise ParameterError(f"max_gap={max_gap}; expected > 0 s")
@@ -61,7 +100,22 @@ class PositionLog:
 
 
 def read_positions(path: str | os.PathLike) -> PointTable | PositionLog:
-    """Read a ``file,x,y[,z]`` table or a ``t,x,y[,z]`` log; bad files give one-line ``DataError``."""
+    """Read a ``file,x,y[,z]`` table or a ``t,x,y[,z]`` log (CSV with a header, m and s).
+
+    Parameters
+    ----------
+    path : str or PathLike
+
+    Returns
+    -------
+    PointTable or PositionLog
+        By the key column of the header (``file`` or ``t``).
+
+    Raises
+    ------
+    DataError
+        One line: missing file or columns, bad numbers, duplicate files, a non-increasing log.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such positions file")
@@ -110,9 +164,21 @@ def read_positions(path: str | os.PathLike) -> PointTable | PositionLog:
 
 
 def read_ap_table(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, float | None]]:
-    """``name,x,y,z[,orientation_deg]``: known AP/array positions (m) and orientations (degrees).
+    """Read a ``name,x,y,z[,orientation_deg]`` CSV of known AP/array positions and orientations.
 
-    Output: dict AP name -> (xyz [3], orientation in radians or None).
+    Parameters
+    ----------
+    path : str or PathLike
+
+    Returns
+    -------
+    dict[str, tuple[ndarray, float or None]]
+        AP name -> (xyz float64 [3] (m), orientation (rad) or None when not given).
+
+    Raises
+    ------
+    DataError
+        Missing file or columns, or a bad row.
     """
     path = Path(path)
     if not path.is_file():

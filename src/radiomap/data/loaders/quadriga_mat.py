@@ -21,7 +21,23 @@ DEFAULT_CARRIER_HZ, DEFAULT_BANDWIDTH_HZ = 2.4e9, 20e6
 
 
 def read_mat(path: Path) -> dict[str, np.ndarray]:
-    """Variables ``H`` and ``location`` of a v5 or v7.3 MAT file, in MATLAB's (column-major) axis order."""
+    """Variables ``H`` and ``location`` of a v5 or v7.3 MAT file, in MATLAB's axis order.
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    dict[str, ndarray]
+        The variables found of ``H`` (complex, e.g. ``[antennas, K, N]``) and ``location``
+        (``[3, N]``, m); v7.3 arrays are transposed back and complex compounds joined.
+
+    Raises
+    ------
+    DataError
+        Not a readable MATLAB file.
+    """
     with path.open("rb") as f:
         head = f.read(128)
     if head[:8] == b"\x89HDF\r\n\x1a\n" or b"MATLAB 7.3" in head:
@@ -55,7 +71,26 @@ def _read_v73(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_quadriga_capture(path: Path, *, carrier: float | None = None, bandwidth: float | None = None) -> Capture:
-    """One ``.mat`` file -> Capture ``[N, 1, N_a, K]`` with positions (carrier in Hz, bandwidth in MHz)."""
+    """One QuaDRiGa-style ``.mat`` file as a Capture.
+
+    Parameters
+    ----------
+    path : Path
+    carrier : float or None
+        Carrier (Hz); default 2.4 GHz (noted).
+    bandwidth : float or None
+        Bandwidth (MHz); default 20 MHz (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, 1, N_a, K]``, positions float64 ``[N, 3]`` (m; z = 0 for 2-D locations).
+
+    Raises
+    ------
+    DataError
+        Missing ``H``/``location``, real ``H``, or shapes that disagree on N.
+    """
     d = read_mat(path)
     missing = [k for k in ("H", "location") if k not in d]
     if missing:

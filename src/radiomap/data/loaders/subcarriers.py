@@ -37,11 +37,16 @@ KINDS = ("data", "data+pilot", "all")
 class SubcarrierMap:
     """Which FFT bins of one 802.11 bandwidth carry data, pilots, DC and guard.
 
-    Attributes
+    Parameters
     ----------
-    standard : name ("ht20", ...); n_fft : FFT size (64, 128, 256)
-    used_max, used_min : the used subcarriers are ``used_min <= |k| <= used_max``
-    pilots : tuple of positive pilot indices (mirrored to negative ones)
+    standard : str
+        Name ("ht20", ...).
+    n_fft : int
+        FFT size (64, 128, 256).
+    used_min, used_max : int
+        The used subcarriers are ``used_min <= |k| <= used_max``.
+    pilots : tuple of int
+        Positive pilot indices (mirrored to negative ones).
     """
 
     standard: str
@@ -52,34 +57,55 @@ class SubcarrierMap:
 
     @cached_property
     def all(self) -> np.ndarray:
-        """Every subcarrier index ``[-n_fft/2, n_fft/2)``, natural (increasing) order: int64 [n_fft]."""
+        """ndarray, int64 [n_fft]: every subcarrier index in ``[-n_fft/2, n_fft/2)``, increasing."""
         return np.arange(-self.n_fft // 2, self.n_fft // 2)
 
     @cached_property
     def used(self) -> np.ndarray:
+        """ndarray, int64 [K_used]: data and pilot subcarrier indices, increasing."""
         k = self.all
         return k[(np.abs(k) >= self.used_min) & (np.abs(k) <= self.used_max)]
 
     @cached_property
     def pilot(self) -> np.ndarray:
+        """ndarray, int64 [2 P]: pilot subcarrier indices (both signs), increasing."""
         return np.array(sorted([-p for p in self.pilots] + list(self.pilots)), dtype=np.int64)
 
     @cached_property
     def data(self) -> np.ndarray:
+        """ndarray, int64 [K_data]: data subcarrier indices (used minus pilots), increasing."""
         return self.used[~np.isin(self.used, self.pilot)]
 
     @cached_property
     def dc(self) -> np.ndarray:
+        """ndarray, int64 [K_dc]: DC subcarrier indices ``|k| < used_min``."""
         k = self.all
         return k[np.abs(k) < self.used_min]
 
     @cached_property
     def guard(self) -> np.ndarray:
+        """ndarray, int64 [K_guard]: guard (band-edge) subcarrier indices ``|k| > used_max``."""
         k = self.all
         return k[np.abs(k) > self.used_max] if self.used_max < self.n_fft // 2 else k[:0]
 
     def indices(self, keep: str = "data") -> np.ndarray:
-        """Subcarrier indices kept: ``"data"``, ``"data+pilot"`` or ``"all"`` (int64, increasing)."""
+        """Subcarrier indices a loader keeps.
+
+        Parameters
+        ----------
+        keep : str
+            ``"data"``, ``"data+pilot"`` or ``"all"``.
+
+        Returns
+        -------
+        ndarray, int64 [K]
+            Signed indices, increasing.
+
+        Raises
+        ------
+        ParameterError
+            Another ``keep``.
+        """
         if keep == "data":
             return self.data
         if keep == "data+pilot":
@@ -89,7 +115,18 @@ class SubcarrierMap:
         raise ParameterError(f"subcarriers={keep!r}; expected one of {', '.join(KINDS)}")
 
     def fft_bins(self, indices: np.ndarray) -> np.ndarray:
-        """FFT-order bin of each subcarrier index (``k mod n_fft``): int64 [K]."""
+        """FFT-order bin of each subcarrier index.
+
+        Parameters
+        ----------
+        indices : array_like, int [K]
+            Signed subcarrier indices.
+
+        Returns
+        -------
+        ndarray, int64 [K]
+            ``k mod n_fft``.
+        """
         return np.asarray(indices, dtype=np.int64) % self.n_fft
 
 
@@ -112,12 +149,43 @@ INTEL5300_INDICES = {
 
 
 def subcarrier_map(bandwidth_mhz: int) -> SubcarrierMap:
-    """HT/VHT map for 20, 40 or 80 MHz; anything else is a one-line ``ParameterError``."""
+    """HT/VHT subcarrier map of a bandwidth.
+
+    Parameters
+    ----------
+    bandwidth_mhz : int
+        20, 40 or 80 (MHz).
+
+    Returns
+    -------
+    SubcarrierMap
+        ``ht20``, ``ht40`` or ``vht80``.
+
+    Raises
+    ------
+    ParameterError
+        Any other bandwidth.
+    """
     if bandwidth_mhz not in BY_BANDWIDTH_MHZ:
         raise ParameterError(f"bandwidth {bandwidth_mhz} MHz; expected 20, 40 or 80")
     return BY_BANDWIDTH_MHZ[bandwidth_mhz]
 
 
 def subcarrier_meta(indices: np.ndarray, standard: str, spacing_hz: float = SUBCARRIER_SPACING_HZ) -> dict:
-    """``meta["subcarriers"]`` record: the stored indices, their spacing and the standard."""
+    """The ``meta["subcarriers"]`` record of a dataset.
+
+    Parameters
+    ----------
+    indices : array_like, int [K]
+        Stored subcarrier indices.
+    standard : str
+        Map name.
+    spacing_hz : float
+        Subcarrier spacing (Hz).
+
+    Returns
+    -------
+    dict
+        ``{"indices": list[int], "spacing_hz": float, "standard": str}``.
+    """
     return {"indices": [int(k) for k in indices], "spacing_hz": float(spacing_hz), "standard": standard}

@@ -72,14 +72,44 @@ crc32c = _crc_function()
 
 
 def masked_crc32c(data: bytes) -> int:
-    """TFRecord's masked CRC32C of ``data``."""
+    """TFRecord's masked CRC32C.
+
+    Parameters
+    ----------
+    data : bytes-like
+
+    Returns
+    -------
+    int
+        ``((crc >> 15) | (crc << 17)) + 0xa282ead8`` modulo 2^32, ``crc`` the CRC-32C of ``data``.
+    """
     c = crc32c(data)
     return (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF
 
 
 # -- framing ---------------------------------------------------------------------------------------
 def record_spans(raw: bytes, name: str = "tfrecord", check_crc: bool = True) -> list[tuple[int, int]]:
-    """``(offset, length)`` of each record's data; a bad length, CRC or truncation is a one-line ``DataError``."""
+    """Frame a TFRecord byte string.
+
+    Parameters
+    ----------
+    raw : bytes
+        The whole file.
+    name : str
+        File name, for messages.
+    check_crc : bool
+        Verify the length and data CRCs.
+
+    Returns
+    -------
+    list of tuple[int, int]
+        ``(offset, length)`` (bytes) of each record's data.
+
+    Raises
+    ------
+    DataError
+        A truncated record or a CRC mismatch.
+    """
     spans = []
     pos, end = 0, len(raw)
     view = memoryview(raw)
@@ -104,7 +134,21 @@ def record_spans(raw: bytes, name: str = "tfrecord", check_crc: bool = True) -> 
 
 
 def read_records(path: str | Path, check_crc: bool = True) -> tuple[bytes, list[tuple[int, int]]]:
-    """The file's bytes and its record spans."""
+    """Read a TFRecord file and frame it.
+
+    Parameters
+    ----------
+    path : str or Path
+    check_crc : bool
+        Verify the CRCs.
+
+    Returns
+    -------
+    raw : bytes
+        The file's bytes.
+    spans : list of tuple[int, int]
+        ``(offset, length)`` of each record's data in ``raw`` (``record_spans``).
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -128,9 +172,19 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
 
 
 def fields(buf: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, int, int]]:
-    """Protobuf fields of ``buf[start:end]``: ``(field number, wire type, value or offset, length)``.
+    """Protobuf fields of ``buf[start:end]``.
 
-    Varint and fixed fields yield their value (length 0); length-delimited ones their offset and length.
+    Parameters
+    ----------
+    buf : bytes or memoryview
+    start, end : int
+        Byte range of the message (``end`` None: the end of ``buf``).
+
+    Yields
+    ------
+    tuple[int, int, int, int]
+        ``(field number, wire type, value or offset, length)``: varint and fixed fields give their
+        value (length 0), length-delimited ones their offset into ``buf`` and length.
     """
     end = len(buf) if end is None else end
     pos = start
@@ -157,8 +211,20 @@ def fields(buf: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple
 
 
 def parse_example(buf: bytes, start: int = 0, end: int | None = None) -> dict[str, tuple[str, object]]:
-    """``tf.train.Example`` -> ``{name: (kind, value)}``, kind "bytes" (list of memoryviews), "float"
-    (float32 array) or "int64" (int64 array). Values are views into ``buf`` (no copy of tensor bytes)."""
+    """Parse a ``tf.train.Example``.
+
+    Parameters
+    ----------
+    buf : bytes
+    start, end : int
+        Byte range of the record (``end`` None: the end of ``buf``).
+
+    Returns
+    -------
+    dict[str, tuple[str, object]]
+        ``{name: (kind, value)}``: kind "bytes" (list of memoryviews), "float" (float32 array
+        [n]) or "int64" (int64 array [n]). Values are views into ``buf`` (no copy of tensor bytes).
+    """
     out: dict[str, tuple[str, object]] = {}
     mv = memoryview(buf)
     for num, wt, off, n in fields(buf, start, end):
@@ -207,10 +273,24 @@ def _feature(buf: bytes, mv: memoryview, off: int, n: int) -> tuple[str, object]
 
 
 def parse_tensor(data) -> np.ndarray:
-    """``tf.io.serialize_tensor`` output (a ``TensorProto``) -> numpy array (a view when possible).
+    """Decode ``tf.io.serialize_tensor`` output (a ``TensorProto``).
 
     Supports numeric dtypes with ``tensor_content`` and scalars/short tensors stored in the typed
     value fields (float_val 5, double_val 6, int_val 7, int64_val 10, scomplex_val 9).
+
+    Parameters
+    ----------
+    data : bytes, memoryview or bytes-like
+
+    Returns
+    -------
+    ndarray [shape of the tensor]
+        Its dtype (a view into ``data`` when it has ``tensor_content``).
+
+    Raises
+    ------
+    DataError
+        Unsupported dtype or a size that does not match the shape.
     """
     buf = data if isinstance(data, bytes | memoryview) else bytes(data)  # a view: no copy of the content
     dtype_code, shape, content = None, [], None
@@ -271,7 +351,29 @@ def _typed_values(buf: bytes, typed: dict, dt: np.dtype) -> np.ndarray:
 
 
 def feature(example: dict, key: str, kind: str | None = None, name: str = "record"):
-    """One feature of a parsed example, or a one-line ``DataError`` naming what is missing."""
+    """One feature of a parsed example.
+
+    Parameters
+    ----------
+    example : dict
+        ``parse_example`` output.
+    key : str
+        Feature name.
+    kind : str or None
+        Required kind ("bytes", "float", "int64"); None accepts any.
+    name : str
+        Record name, for messages.
+
+    Returns
+    -------
+    list of memoryview or ndarray [n]
+        The feature's value.
+
+    Raises
+    ------
+    DataError
+        Missing feature (the message lists the present ones) or another kind.
+    """
     if key not in example:
         raise DataError(f"{name}: feature {key!r} missing; record has {', '.join(sorted(example)) or 'none'}")
     k, v = example[key]

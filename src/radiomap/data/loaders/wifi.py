@@ -38,10 +38,28 @@ def _carrier(values: np.ndarray | None, carrier: float | None, n: int, fmt: str,
 # -- Nexmon ---------------------------------------------------------------------------------------
 def read_nexmon_capture(path: Path, *, chip: str | None = None, bandwidth: int | None = None,
                         subcarriers: str = "data", carrier: float | None = None) -> Capture:
-    """One nexmon_csi pcap file -> Capture ``[F, 1, A, K]`` (F frames, A = cores x streams captured).
+    """One nexmon_csi pcap file as a Capture.
 
     Packets of one Wi-Fi frame (same sequence number and MAC, consecutive) become one sample with
     one antenna per (core, stream); frames missing one of them are dropped and counted.
+
+    Parameters
+    ----------
+    path : Path
+    chip : str or None
+        Chip name (bcm4339, bcm43455c0, bcm4358, bcm4366c0); None: detected.
+    bandwidth : int or None
+        Expected bandwidth (MHz); a mismatch with the packets' CSI size is a DataError.
+    subcarriers : str
+        Subcarriers kept by 802.11 index: ``"data"``, ``"data+pilot"`` or ``"all"``.
+    carrier : float or None
+        Carrier (Hz) overriding the file's; None: the file's, else 2.437 GHz (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[F, 1, A, K]`` (F frames, A = cores x streams captured), carrier ``[F]``
+        from the chanspecs (Hz), rssi ``[F, 1]`` (dBm, as reported), transmitter MACs ``[F]``.
     """
     p = read_nexmon(path.read_bytes(), chip, path.name)
     n_fft = p.csi.shape[1]
@@ -86,10 +104,24 @@ def read_nexmon_capture(path: Path, *, chip: str | None = None, bandwidth: int |
 
 # -- Intel 5300 -------------------------------------------------------------------------------------
 def read_intel5300_capture(path: Path, *, carrier: float | None = None, scaled: bool = True) -> Capture:
-    """One Linux 802.11n CSI Tool ``.dat`` log -> Capture ``[N, 1, N_rx, 30]`` (first spatial stream).
+    """One Linux 802.11n CSI Tool (Intel 5300) ``.dat`` log as a Capture.
 
-    ``scaled`` applies the CSI Tool's ``get_scaled_csi`` (CSI in sqrt(mW) from RSSI, AGC and noise);
-    packets with a different number of receive chains than the most common one are dropped.
+    Packets with another number of receive chains than the most common one, or another bandwidth
+    than the majority, are dropped.
+
+    Parameters
+    ----------
+    path : Path
+    carrier : float or None
+        Carrier (Hz) overriding the file's; None: the file's, else 2.437 GHz (noted).
+    scaled : bool
+        Apply the CSI Tool's ``get_scaled_csi`` (CSI in sqrt(mW) from RSSI, AGC and noise).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, 1, N_rx, 30]`` (first spatial stream, ``INTEL5300_INDICES``),
+        timestamps ``[N]`` (s, 32-bit microsecond clock unwrapped), rssi ``[N, 1]`` (total RSS, dBm).
     """
     csiread = require_package("csiread", "csiread", "intel5300")
     d = csiread.Intel(str(path), nrxnum=3, ntxnum=3, if_report=False)
@@ -122,7 +154,20 @@ def _intel_perm(d, keep: np.ndarray) -> bool:
 
 # -- Atheros ---------------------------------------------------------------------------------------
 def read_atheros_capture(path: Path, *, carrier: float | None = None) -> Capture:
-    """One Atheros CSI Tool log -> Capture ``[N, 1, N_r, 56|114]`` (used subcarriers, first stream)."""
+    """One Atheros CSI Tool log as a Capture (packets of another size than the majority dropped).
+
+    Parameters
+    ----------
+    path : Path
+    carrier : float or None
+        Carrier (Hz) overriding the file's; None: the file's, else 2.437 GHz (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, 1, N_r, 56|114]`` (the used subcarriers of ht20/ht40, first stream),
+        timestamps ``[N]`` (s), rssi ``[N, 1]`` (as reported).
+    """
     csiread = require_package("csiread", "csiread", "atheros")
     d = csiread.Atheros(str(path), nrxnum=3, ntxnum=3, tones=56, if_report=False)
     _run_reader(d, path, "Atheros CSI Tool")
@@ -148,7 +193,22 @@ def read_atheros_capture(path: Path, *, carrier: float | None = None) -> Capture
 
 # -- ESP32 -----------------------------------------------------------------------------------------
 def read_esp32_capture(path: Path, *, subcarriers: str = "data", carrier: float | None = None) -> Capture:
-    """One ESP32-CSI-Tool CSV log -> Capture ``[N, 1, 1, K]`` from the L-LTF (64 bins in FFT order)."""
+    """One ESP32-CSI-Tool CSV log as a Capture, from the L-LTF (64 bins in FFT order).
+
+    Parameters
+    ----------
+    path : Path
+    subcarriers : str
+        Subcarriers kept by 802.11 index (``legacy20`` map): ``"data"``, ``"data+pilot"`` or ``"all"``.
+    carrier : float or None
+        Carrier (Hz) overriding the file's; None: the file's, else 2.437 GHz (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, 1, 1, K]``, carrier ``[N]`` from the channel numbers (Hz), timestamps
+        ``[N]`` (s), rssi ``[N, 1]`` (dBm), transmitter MACs ``[N]``.
+    """
     csiread = require_package("csiread", "csiread", "esp32")
     d = csiread.ESP32(str(path), if_report=False, csi_only=False)
     try:
@@ -176,10 +236,25 @@ def read_esp32_capture(path: Path, *, subcarriers: str = "data", carrier: float 
 
 # -- PicoScenes -------------------------------------------------------------------------------------
 def read_picoscenes_capture(path: Path, *, subcarriers: str = "data", carrier: float | None = None) -> Capture:
-    """One PicoScenes ``.csi`` file -> Capture ``[N, 1, N_rx, K]`` (first stream, data subcarriers by index).
+    """One PicoScenes ``.csi`` file as a Capture.
 
     Uses csiread's (experimental) PicoScenes parser; subcarriers are matched by the file's own
     ``SubcarrierIndex`` against the 802.11 map of the channel bandwidth.
+
+    Parameters
+    ----------
+    path : Path
+    subcarriers : str
+        Subcarriers kept by 802.11 index: ``"data"``, ``"data+pilot"`` or ``"all"`` (all the
+        file's subcarriers for a bandwidth other than 20/40/80 MHz).
+    carrier : float or None
+        Carrier (Hz) overriding the file's; None: the file's, else 2.437 GHz (noted).
+
+    Returns
+    -------
+    Capture
+        csi complex64 ``[N, 1, N_rx, K]`` (first stream), carrier ``[N]`` (Hz), timestamps ``[N]``
+        (s), rssi ``[N, 1]`` (dBm), transmitter MACs ``[N]``.
     """
     csiread = require_package("csiread", "csiread", "picoscenes")
     d = csiread.Picoscenes(str(path), if_report=False)

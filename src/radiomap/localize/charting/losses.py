@@ -17,10 +17,26 @@ import torch
 
 def sample_triplets(t: np.ndarray, n: int, t_close: float, t_far: float, rng: np.random.Generator
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices ``(anchor, positive, negative)`` ``[n]`` from timestamps ``t [N]`` (s).
+    """Random time-adjacency triplets of a sequence.
 
-    Positive: ``0 < |t_p - t_a| <= t_close``; negative: ``t_close < |t_n - t_a| <= t_far``
-    (sampled by offsets in slots around the anchor, clipped to the sequence).
+    Positive: ``0 < |t_p - t_a| <= t_close``; negative: ``t_close < |t_n - t_a| <= t_far``,
+    sampled as offsets in slots (of the median time step) around the anchor and clipped to the
+    sequence; draws that clipping spoils are dropped.
+
+    Parameters
+    ----------
+    t : array_like, float [N]
+        Timestamps (s), increasing.
+    n : int
+        Triplets drawn.
+    t_close, t_far : float
+        Time thresholds (s), ``t_far > t_close``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    anchor, positive, negative : ndarray, int64 [M]
+        Sample indices, ``M <= n``.
     """
     t = np.asarray(t, dtype=np.float64)
     m = len(t)
@@ -36,13 +52,41 @@ def sample_triplets(t: np.ndarray, n: int, t_close: float, t_far: float, rng: np
 
 
 def triplet_loss(y: torch.Tensor, a: torch.Tensor, p: torch.Tensor, n: torch.Tensor, margin: float) -> torch.Tensor:
+    """Triplet loss ``mean max(0, ||y_a - y_p|| - ||y_a - y_n|| + margin)``.
+
+    Parameters
+    ----------
+    y : torch.Tensor, float [N, 2]
+        Chart positions (m).
+    a, p, n : torch.Tensor, int64 [M]
+        Anchor, positive and negative indices (``sample_triplets``).
+    margin : float
+        Margin (m).
+
+    Returns
+    -------
+    torch.Tensor, scalar (m)
+    """
     d_ap = torch.linalg.norm(y[a] - y[p], dim=-1)
     d_an = torch.linalg.norm(y[a] - y[n], dim=-1)
     return torch.relu(d_ap - d_an + margin).mean()
 
 
 def bilateration_pairs(power_db: np.ndarray, margin_db: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(sample, strong AP, weak AP)`` index triples where ``P_strong - P_weak > margin_db``."""
+    """Sample and AP pairs where one AP is received clearly stronger than another.
+
+    Parameters
+    ----------
+    power_db : array_like, float [N, B]
+        Received power per AP (dB).
+    margin_db : float
+        Least power difference (dB).
+
+    Returns
+    -------
+    sample, strong, weak : ndarray, int64 [P]
+        Index triples with ``power_db[sample, strong] - power_db[sample, weak] > margin_db``.
+    """
     p = np.asarray(power_db, dtype=np.float64)
     diff = p[:, :, None] - p[:, None, :]
     s, i, j = np.nonzero(diff > margin_db)
@@ -51,6 +95,22 @@ def bilateration_pairs(power_db: np.ndarray, margin_db: float) -> tuple[np.ndarr
 
 def bilateration_loss(y: torch.Tensor, ap_xy: torch.Tensor, s: torch.Tensor, i: torch.Tensor, j: torch.Tensor
                       ) -> torch.Tensor:
+    """Bilateration loss: the user is closer to the stronger AP, ``mean max(0, ||y - o_i|| - ||y - o_j||)``.
+
+    Parameters
+    ----------
+    y : torch.Tensor, float [N, 2]
+        Chart positions (m).
+    ap_xy : torch.Tensor, float [B, 2]
+        AP positions (m).
+    s, i, j : torch.Tensor, int64 [P]
+        Sample, stronger AP, weaker AP (``bilateration_pairs``).
+
+    Returns
+    -------
+    torch.Tensor, scalar (m)
+        0 (still attached to ``y``) when P = 0.
+    """
     if len(s) == 0:
         return y.sum() * 0.0
     di = torch.linalg.norm(y[s] - ap_xy[i], dim=-1)
@@ -59,7 +119,22 @@ def bilateration_loss(y: torch.Tensor, ap_xy: torch.Tensor, s: torch.Tensor, i: 
 
 
 def box_loss(y: torch.Tensor, boxes: torch.Tensor, s: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Squared distance of ``y[s]`` outside ``boxes[b]`` (``[B, 4]`` = x0, x1, y0, y1)."""
+    """Mean squared distance of chart positions outside their LOS boxes.
+
+    Parameters
+    ----------
+    y : torch.Tensor, float [N, 2]
+        Chart positions (m).
+    boxes : torch.Tensor, float [B, 4]
+        Box of each AP: x0, x1, y0, y1 (m).
+    s, b : torch.Tensor, int64 [P]
+        Sample and the AP whose box it should lie in.
+
+    Returns
+    -------
+    torch.Tensor, scalar (m^2)
+        0 (still attached to ``y``) when P = 0.
+    """
     if len(s) == 0:
         return y.sum() * 0.0
     bx = boxes[b]

@@ -28,7 +28,18 @@ from radiomap.params import Interval, Param, Sequence
 
 
 def chart_inputs(z: np.ndarray) -> np.ndarray:
-    """Network inputs ``[N, 4 B]`` from HMM-style features ``z [N, B, 3]`` (power, angle, delay)."""
+    """Network inputs from HMM-style features.
+
+    Parameters
+    ----------
+    z : ndarray, float [N, B, 3]
+        Per AP (power dB, cone angle rad, delay feature) (``hmm_features``).
+
+    Returns
+    -------
+    ndarray [N, 4 B]
+        Blocks of B columns: power (dB), sin(angle), cos(angle), delay feature.
+    """
     return np.concatenate([z[..., 0], np.sin(z[..., 1]), np.cos(z[..., 1]), z[..., 2]], axis=1)
 
 
@@ -37,11 +48,43 @@ class ChannelCharting(Localizer):
 
     Parameters
     ----------
-    hidden : MLP hidden widths; epochs : full-batch Adam steps; lr : learning rate
-    t_close, t_far : triplet time thresholds (s); margin : triplet margin (m)
-    margin_db : bilateration power margin (dB); w_triplet, w_bilateration, w_box : loss weights
-    box_half : LOS box half-side (m); box_quantile : power quantile above which the box applies
-    seed, progress : randomness and progress bar
+    hidden : tuple of int
+        MLP hidden widths.
+    epochs : int
+        Full-batch Adam steps.
+    lr : float
+        Learning rate.
+    t_close, t_far : float
+        Triplet time thresholds (s), ``t_far > t_close``.
+    margin : float
+        Triplet margin (m).
+    margin_db : float
+        Bilateration power margin (dB).
+    w_triplet, w_bilateration, w_box : float
+        Loss weights.
+    box_half : float
+        LOS box half-side (m).
+    box_quantile : float
+        Per-AP power quantile above which a sample is pulled into that AP's box.
+    n_triplets : int
+        Triplets sampled per step.
+    seed : int
+    progress : bool
+
+    Attributes
+    ----------
+    mean_, std_ : ndarray, float64 [4 B]
+        Input standardisation.
+    centre_ : ndarray, float64 [2]
+        Centre of the walkable bounding box (m), the chart's origin.
+    height_ : float
+        Height of the predicted positions (m): the scene's first user height.
+    net_ : torch.nn.Sequential
+        MLP ``[N, 4 B] -> [N, 2]`` (float64), chart offset from ``centre_`` (m).
+    trajectory_ : ndarray, float64 [N, 3]
+        Chart positions of the training samples (m).
+    fit_info_ : FitInfo
+        Loss trace (``objective``), epochs, ``training["chart"]``.
     """
 
     supervised = False
