@@ -1,10 +1,10 @@
-"""Every registered method, fitted small: save + load keeps ``get_params()`` (types included) and every
-learned ``*_`` attribute, and the loaded model predicts the same positions."""
+"""Every registered method of every task (localizers, direction estimators), fitted small: save + load keeps
+``get_params()`` (types included) and every learned ``*_`` attribute, and the loaded model predicts the same."""
 
 import numpy as np
 import pytest
 
-from radiomap.localize import LOCALIZERS, Localizer
+from radiomap.localize import DIRECTIONS, LOCALIZERS, Localizer
 from radiomap.localize.base import FitInfo
 from radiomap.localize.state import equal
 
@@ -14,8 +14,10 @@ SMALL = {  # hyper-parameters that keep each fit to a second or two
     "gma": {"max_iter": 1, "resolution": 1.0, "inits": ("wcl",), "nlos_restart": False},
     "neuralmap": {"epochs": 2, "atoms_per_region": 2, "hidden": 8, "n_grad": 1, "device": "cpu"},
     "loanet": {"epochs": 1}, "cnn2d": {"epochs": 1}, "cnn3d": {"epochs": 1},
-    "knn": {"k": 3, "cv": True, "k_grid": (1, 2, 3)},
+    "knn": {"k": 3, "cv": True, "k_grid": (1, 2, 3)}, "fusion-tdc": {"epochs": 2},
 }
+METHODS = [(LOCALIZERS, n) for n in LOCALIZERS.names()] + [(DIRECTIONS, n) for n in DIRECTIONS.names()]
+IDS = [n for _, n in METHODS]
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +44,22 @@ def datasets():
 
 
 def _data_for(name: str, datasets):
-    if name in ("loanet", "wknn-tbf", "cnn2d", "cnn3d"):
+    if name in ("loanet", "wknn-tbf", "cnn2d", "cnn3d", "fusion-tdc"):
         return datasets["tbf"]
     if name in ("neuralmap", "nn-pi", "nn-cosine", "wknn-csi"):
         return datasets["plane"]
     return datasets["room"]
 
 
-@pytest.mark.parametrize("name", LOCALIZERS.names())
-def test_save_load_keeps_params_and_every_learned_attribute(name, datasets, tmp_path):
-    cls = LOCALIZERS.get(name)
+@pytest.mark.parametrize(("registry", "name"), METHODS, ids=IDS)
+def test_save_load_keeps_params_and_every_learned_attribute(registry, name, datasets, tmp_path):
+    cls = registry.get(name)
     ds = _data_for(name, datasets)
     loc = cls(**SMALL.get(name, {}))
     loc.fit(ds if loc.supervised else ds.without_positions())
     assert isinstance(loc.fit_info_, FitInfo) and loc.fit_info_.n_samples == ds.n_samples
     loc.save(tmp_path / name)
-    back = Localizer.load(tmp_path / name)
+    back = cls.load(tmp_path / name)
     assert type(back) is cls
     params, again = loc.get_params(), back.get_params()
     assert params.keys() == again.keys()
@@ -70,9 +72,9 @@ def test_save_load_keeps_params_and_every_learned_attribute(name, datasets, tmp_
     np.testing.assert_allclose(back.predict(ds), loc.predict(ds), atol=1e-9)
 
 
-@pytest.mark.parametrize("name", LOCALIZERS.names())
-def test_params_are_declared_and_defaults_valid(name):
-    cls = LOCALIZERS.get(name)
+@pytest.mark.parametrize(("registry", "name"), METHODS, ids=IDS)
+def test_params_are_declared_and_defaults_valid(registry, name):
+    cls = registry.get(name)
     assert set(cls.param_spec) == set(cls._param_names()), name
     assert all(p.help for p in cls.param_spec.values()), f"{name}: a parameter without help"
     loc = cls()
@@ -80,3 +82,12 @@ def test_params_are_declared_and_defaults_valid(name):
     clone = loc.set_params(**loc.get_params()).clone()
     assert type(clone) is cls and clone.get_params() == loc.get_params()
     assert repr(clone).startswith(cls.__name__ + "(")
+
+
+def test_a_model_of_one_task_is_refused_by_another(datasets, tmp_path):
+    from radiomap.errors import DataError
+
+    LOCALIZERS.get("centroid")().fit(datasets["room"]).save(tmp_path / "c")
+    with pytest.raises(DataError, match="not a direction estimator"):
+        DIRECTIONS.get("fusion-tdc").load(tmp_path / "c")
+    assert type(Localizer.load(tmp_path / "c")).__name__ == "Centroid"

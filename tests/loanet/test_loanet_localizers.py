@@ -11,7 +11,7 @@ from radiomap.channel import trace
 from radiomap.eval import position_errors
 from radiomap.experiments import zhao2026 as z
 from radiomap.features import beamspace as bs
-from radiomap.localize import LOCALIZERS, Localizer
+from radiomap.localize import DIRECTIONS, LOCALIZERS, Localizer
 from radiomap.localize.loanet.direction import (
     class_to_heading,
     continuous_csi_direction,
@@ -83,15 +83,17 @@ def test_localizer_fit_predict_save_load(tiny, tmp_path, name):
     np.testing.assert_allclose(back.predict(ds), pred, atol=1e-4)
 
 
-def test_loanet_direction_head_roundtrip(tiny, tmp_path):
+def test_direction_estimator_fits_predicts_and_round_trips(tiny, tmp_path):
     _, ds = tiny
-    net = LOCALIZERS.get("loanet")(epochs=2, patience=5).fit(ds)
-    cls = heading_to_class(ds.velocity)
-    net.fit_direction(ds.features["x_d"], ds.positions, cls, epochs=2)
-    pred = net.predict_direction(ds)
-    assert pred.shape == (ds.n_samples,) and pred.min() >= 0 and pred.max() < 16
-    back = Localizer.load(net.save(tmp_path / "ln"))
-    np.testing.assert_array_equal(back.predict_direction(ds), pred)
+    tdc = DIRECTIONS.get("fusion-tdc")(epochs=2).fit(ds)
+    pred = tdc.predict(ds)
+    assert pred.shape == (ds.n_samples,) and pred.min() >= 0 and pred.max() < tdc.n_classes
+    assert tdc.fit_info_.iterations == 2 and tdc.network_cost()["params (M)"] > 0
+    shifted = ds.positions + 0.5
+    assert tdc.predict_proba(ds, coordinates=shifted).shape == (ds.n_samples, tdc.n_classes)
+    back = type(tdc).load(tdc.save(tmp_path / "tdc"))
+    np.testing.assert_array_equal(back.predict(ds), pred)
+    np.testing.assert_array_equal(back.predict(ds, coordinates=shifted), tdc.predict(ds, coordinates=shifted))
 
 
 def test_direction_classes():
@@ -158,3 +160,18 @@ def test_features_from_sft_csi_match_tensor_route():
     np.testing.assert_allclose(f["x_ad"], bs.angle_delay_image(g.sum(-1)), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(f["x_d"], bs.doppler_profile(g.sum((1, 2))), rtol=1e-4, atol=1e-6)
     assert f["mask"].shape == f["x_ad"].shape
+
+
+def test_zhao2026_runs_end_to_end_at_a_tiny_size(tmp_path):
+    st = z.Settings("cpu", grid_m=8.0, n_test=24, n_dir_train_pos=12, speeds_kmh=(5.0, 30.0),
+                    snrs_db=(0.0, 20.0), budget_reg_s=1.0, budget_tdc_s=1.0)
+    before = torch.get_num_threads()
+    rep = z.run(tmp_path / "zhao", settings=st, progress=False)
+    assert torch.get_num_threads() == before  # the thread count is restored
+    rows = {r["method"]: r for r in rep.tables["localization"]["rows"]}
+    assert set(rows) == {"wknn-tbf", "cnn2d", "cnn3d", "ec-maskdetr", "de-maskdetr", "centroid"}
+    speeds = [r["speed (km/h)"] for r in rep.tables["table6_direction_vs_speed"]["rows"]]
+    assert speeds == [5.0, 30.0]
+    assert [r["SNR (dB)"] for r in rep.tables["table7_direction_vs_snr"]["rows"]] == [0.0, 20.0]
+    assert all(r["MFLOPs"] > 0 for r in rep.tables["table8_complexity"]["rows"])
+    assert (tmp_path / "zhao" / "report.html").is_file()

@@ -13,6 +13,26 @@ KIND_DIRECT, KIND_REFLECTION, KIND_SCATTERER = 0, 1, 2
 KIND_NAMES = ("direct", "reflection", "scatterer")
 
 
+def doppler_hz(arrival: np.ndarray, velocity: np.ndarray, wavelength: float) -> np.ndarray:
+    """Doppler shift ``-(v . u) / lambda`` of paths, the one definition of the package's convention.
+
+    Parameters
+    ----------
+    arrival : ndarray, float64 [..., 3]
+        Unit arrival directions at the user (the direction the wave travels when it reaches the user).
+    velocity : ndarray, float64 [..., 3]
+        User velocities (m/s), broadcast against ``arrival`` (e.g. ``[N, 1, 3]`` against ``[N, L, 3]``).
+    wavelength : float
+        Carrier wavelength (m).
+
+    Returns
+    -------
+    ndarray, float64 [...]
+        Doppler shift (Hz); positive when the user moves against the wave (towards its source).
+    """
+    return -(np.asarray(arrival, dtype=np.float64) * np.asarray(velocity, dtype=np.float64)).sum(-1) / wavelength
+
+
 @dataclass(frozen=True)
 class Paths:
     """Multipath between B APs and N user positions; ``L`` padded (see ``valid``).
@@ -104,7 +124,7 @@ class Paths:
 
     def with_velocity(self, velocity: np.ndarray, wavelength: float) -> Paths:
         """Copy with ``doppler = -(v . arrival) / lambda`` for user velocities ``[N, 3]`` (m/s)."""
-        dop = -np.einsum("nc,nblc->nbl", velocity, self.arrival) / wavelength
+        dop = doppler_hz(self.arrival, np.asarray(velocity)[:, None, None, :], wavelength)
         return replace(self, doppler=np.where(self.valid, dop, 0.0))
 
     def subset(self, idx: np.ndarray) -> Paths:

@@ -104,13 +104,14 @@ class Report:
     out_dir : folder to write (``write`` creates it atomically, as ``radiomap.atomic.atomic_dir``)
     settings : JSON-serialisable dict (scene, seed, sizes, method parameters, ...)
     overwrite : replace an existing report folder (only one radiomap wrote, see ``radiomap.atomic``)
+    started : ``time.perf_counter()`` when the run began (default: now), for ``elapsed_s``
 
     Figures are rendered to PNG when added (so the figure can be closed at once) and kept in memory
     with the other content until ``write``; nothing reaches ``out_dir`` before the report is complete.
     """
 
     def __init__(self, title: str, out_dir: str | os.PathLike, settings: dict | None = None, *,
-                 overwrite: bool = False):
+                 overwrite: bool = False, started: float | None = None):
         self.title = title
         self.out_dir = Path(out_dir)
         self.settings = dict(settings or {})
@@ -122,7 +123,7 @@ class Report:
         self._png: dict[str, bytes] = {}
         self._artifacts: dict[str, Callable[[Path], Any]] = {}
         self._blocks: list[tuple[str, str]] = []  # (kind, name or markdown)
-        self._started = time.perf_counter()
+        self._started = time.perf_counter() if started is None else started
 
     @property
     def elapsed_s(self) -> float:

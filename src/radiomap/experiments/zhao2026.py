@@ -21,16 +21,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from radiomap.channel import trace
+from radiomap.channel import doppler_hz, trace
 from radiomap.data import CSIDataset
 from radiomap.eval import Report, accuracy, by_distance_ring, confusion_matrix, error_summary, position_errors
 from radiomap.features import beamspace as bs
-from radiomap.localize.loanet.baselines import CNN2D, CNN3D, TBFWKNN
-from radiomap.localize.loanet.complexity import count_flops, count_params
-from radiomap.localize.loanet.config import get_preset
-from radiomap.localize.loanet.direction import continuous_csi_direction, heading_to_class, matched_template_classes
-from radiomap.localize.loanet.inputs import tbf_features
-from radiomap.localize.loanet.loanet import LOANet
+from radiomap.localize.loanet import (
+    CNN2D,
+    CNN3D,
+    TBFWKNN,
+    FusionTDCDirection,
+    LOANet,
+    continuous_csi_direction,
+    get_preset,
+    heading_to_class,
+    matched_template_classes,
+)
+from radiomap.localize.training import torch_threads
 from radiomap.scene import get_scene
 
 SCENE = "zhao-tbf"
@@ -54,6 +60,8 @@ class Settings:
     budget_reg_s: float | None = None  # wall-clock budget per localization network
     budget_tdc_s: float | None = None  # per Fusion-TDC training
     threads: int = 1  # torch threads; >1 thrashes on a shared 2-core machine (measured 30x slower per step)
+    train_speed_kmh: float = 5.0  # speed of the localization data's random headings
+    snr_sweep_speed_kmh: float = 5.0  # speed of Table VII (direction vs SNR) and of the confusion matrix
 
 
 CPU_SETTINGS = Settings("cpu", grid_m=2.0, n_test=600, n_dir_train_pos=1200, budget_reg_s=80.0,
@@ -126,196 +134,293 @@ def trace_params(scene, positions: np.ndarray, velocity: np.ndarray) -> tuple[bs
 
 def with_velocity(scene, paths, params: bs.BeamParams, velocity: np.ndarray) -> bs.BeamParams:
     """Same paths, Doppler for other velocities ``[N, 3]``."""
-    dop = bs.path_doppler(np.asarray(paths.arrival[:, 0]), velocity, scene.ofdm.wavelength)
+    dop = doppler_hz(paths.arrival[:, 0], np.asarray(velocity)[:, None, :], scene.ofdm.wavelength)
     return params.with_doppler(np.where(params.power > 0, dop * scene.ofdm.symbol_duration, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# stages
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Fingerprints:
+    """The localization data: training grid and test points, their TBF datasets and traced paths."""
+
+    train: CSIDataset
+    tests: dict[float, CSIDataset]  # test set per SNR (dB)
+    p_train: bs.BeamParams
+    p_test: bs.BeamParams
+    paths_train: object
+    paths_test: object
+    tap_energy: float  # share of the X_D energy in the stored X_AD taps
+
+    @property
+    def train_pos(self) -> np.ndarray:
+        return self.train.positions
+
+    @property
+    def test_pos(self) -> np.ndarray:
+        return next(iter(self.tests.values())).positions
+
+
+@dataclass
+class Localization:
+    """Fitted localizers, their test predictions, fit summaries and 3-D errors (centroid included)."""
+
+    methods: dict
+    predictions: dict[str, np.ndarray]
+    fit_rows: dict[str, dict]
+    errors: dict[str, np.ndarray]
+
+
+@dataclass
+class Direction:
+    """Direction results: Table VI rows, Table VII rows, the confusion matrix, training summaries and the
+    last Fusion-TDC (for its complexity)."""
+
+    rows: list[dict]
+    vs_snr: list[dict]
+    confusion: np.ndarray | None
+    training: dict[float, dict]
+    estimator: FusionTDCDirection
+
+
+def make_fingerprints(scene, st: Settings, kw: dict, rng: np.random.Generator) -> Fingerprints:
+    """Trace the training grid and the random test points at 5 km/h headings; TBFs at each test SNR."""
+    speed = st.train_speed_kmh * KMH
+    train_pos = scene.grid(st.grid_m)
+    train_vel = random_headings(len(train_pos), speed, rng)
+    p_train, paths_train = trace_params(scene, train_pos, train_vel)
+    train = fingerprint_dataset(scene, p_train, train_pos, train_vel, snr_db=st.snr_train_db, rng=rng, **kw)
+    test_pos = random_points(scene, st.n_test, rng)
+    test_vel = random_headings(len(test_pos), speed, rng)
+    p_test, paths_test = trace_params(scene, test_pos, test_vel)
+    tests = {snr: fingerprint_dataset(scene, p_test, test_pos, test_vel, snr_db=snr, rng=rng, **kw)
+             for snr in st.snrs_db}
+    shape_ad, shape_d = tb_shapes(scene, kw["n_taps"])
+    x_full, _ = bs.compact_tbf(p_test.subset(np.arange(min(200, len(test_pos)))), shape_d, angle_delay=True)
+    return Fingerprints(train, tests, p_train, p_test, paths_train, paths_test,
+                        float(x_full[..., :shape_ad.n_g].sum() / x_full.sum()))
+
+
+def fit_localizers(data: Fingerprints, st: Settings, common: dict) -> Localization:
+    """WKNN, the CNNs and both MaskDETR-Reg backbones on the training grid, tested at the training SNR."""
+    methods = {"wknn-tbf": TBFWKNN(k=4), "cnn2d": CNN2D(**common), "cnn3d": CNN3D(**common),
+               "ec-maskdetr": LOANet(backbone="ec", **common), "de-maskdetr": LOANet(backbone="de", **common)}
+    test, test_pos = data.tests[st.snr_train_db], data.test_pos
+    preds, rows, errors = {}, {}, {}
+    for name, loc in methods.items():
+        t0 = time.perf_counter()
+        loc.fit(data.train)
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        preds[name] = loc.predict(test)
+        info = loc.fit_info_.training.get("regressor", {})
+        rows[name] = {"fit_s": fit_s, "predict_ms_per_sample": 1e3 * (time.perf_counter() - t0) / len(test_pos),
+                      "epochs": info.get("epochs_run"), "stopped": info.get("stopped"),
+                      "train_samples_per_s": info.get("samples_per_s")}
+        errors[name] = position_errors(preds[name], test_pos, dims=3)
+    centroid = np.broadcast_to(data.train_pos.mean(0), test_pos.shape)
+    errors["centroid"] = position_errors(centroid, test_pos, dims=3)
+    return Localization(methods, preds, rows, errors)
+
+
+def de_vs_snr(de: LOANet, data: Fingerprints) -> list[dict]:
+    """Table V: DE-MaskDETR trained at the training SNR, tested at every SNR."""
+    return [{"SNR (dB)": snr, "DE-MaskDETR mean error (m)": float(position_errors(de.predict(ds), data.test_pos,
+                                                                                   dims=3).mean())}
+            for snr, ds in data.tests.items()]
+
+
+@dataclass
+class _DopplerRoute:
+    """Velocity-independent Doppler weights of the training subset and the test points (one pass serves
+    all 16 directions and all speeds), with what turns a velocity into Doppler profiles."""
+
+    scene: object
+    shape_d: bs.TBShape
+    sel: np.ndarray  # training positions used for the direction task
+    w_train: np.ndarray
+    ptot_train: np.ndarray
+    arr_train: np.ndarray
+    w_test: np.ndarray
+    ptot_test: np.ndarray
+    arr_test: np.ndarray
+
+    def cycles(self, arrival, vel, valid) -> np.ndarray:
+        """Doppler (cycles per symbol) ``[N C, L]`` of arrivals ``[N, L, 3]`` for velocities ``[N, (C,) 3]``."""
+        o = self.scene.ofdm
+        v = vel if vel.ndim == 3 else vel[:, None, :]
+        nu = doppler_hz(arrival[:, None], v[:, :, None, :], o.wavelength) * o.symbol_duration
+        return np.where(valid[:, None, :], nu, 0.0).reshape(-1, arrival.shape[1])
+
+    def profiles(self, weights, nu, **kw) -> np.ndarray:
+        return bs.doppler_profile(bs.doppler_profile_from_weights(weights, nu, self.shape_d, **kw))
+
+
+def _doppler_route(scene, data: Fingerprints, st: Settings, n_cls: int, kw: dict, rng) -> _DopplerRoute:
+    _, shape_d = tb_shapes(scene, kw["n_taps"])
+    n_train = len(data.train_pos)
+    sel = np.sort(rng.permutation(n_train)[:min(st.n_dir_train_pos, n_train)])
+    p_sel = data.p_train.subset(sel)
+    return _DopplerRoute(
+        scene, shape_d, sel,
+        np.repeat(bs.doppler_weights(p_sel, shape_d), n_cls, axis=0), np.repeat(p_sel.power.sum(1), n_cls),
+        np.asarray(data.paths_train.arrival[sel, 0]),
+        bs.doppler_weights(data.p_test, shape_d), data.p_test.power.sum(1), np.asarray(data.paths_test.arrival[:, 0]))
+
+
+def direction_task(scene, data: Fingerprints, loc: Localization, st: Settings, n_cls: int, kw: dict,
+                   est_kw: dict, rng) -> Direction:
+    """Table VI (every speed at the training SNR) and VII (every SNR at ``st.snr_sweep_speed_kmh``)."""
+    route = _doppler_route(scene, data, st, n_cls, kw, rng)
+    rows, vs_snr, confusion, training, tdc = [], [], None, {}, None
+    for speed in st.speeds_kmh:
+        tdc = _train_direction(route, data, st, n_cls, speed * KMH, est_kw, rng)
+        training[speed] = {k: tdc.fit_info_.training["direction"][k] for k in ("epochs_run", "stopped",
+                                                                              "samples_per_s")}
+        sweep = speed == st.snr_sweep_speed_kmh
+        row, snr_rows, conf = _test_direction(tdc, route, data, loc, st, n_cls, speed, sweep, kw, rng)
+        rows.append(row)
+        vs_snr += snr_rows
+        confusion = conf if sweep else confusion
+    return Direction(rows, vs_snr, confusion, training, tdc)
+
+
+def _train_direction(route: _DopplerRoute, data: Fingerprints, st: Settings, n_cls: int, v: float,
+                     est_kw: dict, rng) -> FusionTDCDirection:
+    """Fusion-TDC on every selected training position x the 16 class-centre headings at speed ``v`` (m/s)."""
+    n_sel = len(route.sel)
+    cls_rep = np.tile(np.arange(n_cls), n_sel)
+    vel = class_velocities(n_cls, v)
+    nu = route.cycles(route.arr_train, np.broadcast_to(vel, (n_sel, n_cls, 3)), data.p_train.power[route.sel] > 0)
+    x_d = route.profiles(route.w_train, nu, total_power=route.ptot_train, snr_db=st.snr_train_db, rng=rng)
+    train = CSIDataset(None, positions=np.repeat(data.train_pos[route.sel], n_cls, axis=0), velocity=vel[cls_rep],
+                       features={"x_d": x_d}, meta=data.train.meta)
+    return FusionTDCDirection(preset=st.preset, max_time_s=st.budget_tdc_s, **est_kw).fit(train)
+
+
+def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localization, st: Settings, n_cls: int,
+                    speed: float, sweep: bool, kw: dict, rng) -> tuple[dict, list[dict], np.ndarray | None]:
+    """Accuracy at random test headings (DE-MaskDETR coordinates, true ones, template ceiling, continuous CSI)."""
+    v, test_pos = speed * KMH, data.test_pos
+    de_xyz = loc.predictions["de-maskdetr"]
+    vel_t = random_headings(len(test_pos), v, rng)
+    true_cls = heading_to_class(vel_t, n_cls)
+    nu_t = route.cycles(route.arr_test, vel_t, data.p_test.power > 0)
+    n_tp = min(TEMPLATE_POINTS, len(test_pos))  # ceiling: noise-free templates of the test point itself
+    vel_k = class_velocities(TEMPLATE_HEADINGS, v)
+    nu_k = route.cycles(route.arr_test[:n_tp], np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)),
+                        data.p_test.power[:n_tp] > 0)
+    templates = route.profiles(np.repeat(route.w_test[:n_tp], TEMPLATE_HEADINGS, axis=0), nu_k)
+    templates = templates.reshape(n_tp, TEMPLATE_HEADINGS, -1)
+    row, snr_rows, confusion = {}, [], None
+    for snr in (st.snrs_db if sweep else (st.snr_train_db,)):
+        x_d = route.profiles(route.w_test, nu_t, total_power=route.ptot_test, snr_db=snr, rng=rng)
+        ds = CSIDataset(None, positions=test_pos, features={"x_d": x_d}, meta=data.train.meta)
+        pred = tdc.predict(ds, coordinates=de_xyz)
+        if snr == st.snr_train_db:
+            ceiling = matched_template_classes(x_d[:n_tp], templates, heading_to_class(vel_k, n_cls))
+            row = {"speed (km/h)": speed, "Fusion-TDC (%)": 100 * accuracy(true_cls, pred),
+                   "Fusion-TDC, true coords (%)": 100 * accuracy(true_cls, tdc.predict(ds)),
+                   "template ceiling (%)": 100 * accuracy(true_cls[:n_tp], ceiling)}
+            confusion = confusion_matrix(true_cls, pred, n_cls) if sweep else None
+        if sweep:
+            snr_rows.append({"SNR (dB)": snr, "Fusion-TDC accuracy (%)": 100 * accuracy(true_cls, pred)})
+    # continuous CSI: DE-MaskDETR positions one frame apart, direction of the change
+    o = route.scene.ofdm
+    pos2 = test_pos + vel_t * (o.n_symbols * o.symbol_duration)
+    p2, _ = trace_params(route.scene, pos2, vel_t)
+    ds2 = fingerprint_dataset(route.scene, p2, pos2, vel_t, snr_db=st.snr_train_db, rng=rng, **kw)
+    cont = continuous_csi_direction(de_xyz, loc.methods["de-maskdetr"].predict(ds2), n_cls)
+    row.update({"continuous CSI (%)": 100 * accuracy(true_cls, cont), "chance (%)": 100 / n_cls})
+    return row, snr_rows, confusion
 
 
 # ---------------------------------------------------------------------------------------------
 # run
 # ---------------------------------------------------------------------------------------------
 def run(out_dir: Path, *, full: bool = False, seed: int = 0, progress: bool = True,
-        overwrite: bool = False) -> Report:
-    """Reproduce seed 002's tables on ``zhao-tbf``; returns the written :class:`Report`."""
-    st = FULL_SETTINGS if full else CPU_SETTINGS
-    if st.threads:
-        torch.set_num_threads(st.threads)
+        overwrite: bool = False, settings: Settings | None = None) -> Report:
+    """Reproduce seed 002's tables on ``zhao-tbf``; returns the written :class:`Report`.
+
+    ``settings`` replaces the ``cpu`` / ``paper`` sizes (``full`` picks between those two).
+    """
+    st = settings or (FULL_SETTINGS if full else CPU_SETTINGS)
+    with torch_threads(st.threads or None):
+        return _run(out_dir, st, full=full, seed=seed, progress=progress, overwrite=overwrite)
+
+
+def _run(out_dir: Path, st: Settings, *, full: bool, seed: int, progress: bool, overwrite: bool) -> Report:
+    started = time.perf_counter()
     preset = get_preset(st.preset)
     device = "cuda" if (full and torch.cuda.is_available()) else "cpu"
-    t_start = time.perf_counter()
-    timings: dict[str, float] = {}
     rng = np.random.default_rng(seed)
     scene = get_scene(SCENE)
-    o = scene.ofdm
-    speed5 = 5.0 * KMH
-    meta = {"seed": seed, "experiment": "zhao2026"}
-    kw = {"n_taps": preset.n_taps, "eta": preset.eta, "meta": meta}
-
-    # -- localization data ---------------------------------------------------------------------
+    kw = {"n_taps": preset.n_taps, "eta": preset.eta, "meta": {"seed": seed, "experiment": "zhao2026"}}
+    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    train_pos = scene.grid(st.grid_m)
-    train_vel = random_headings(len(train_pos), speed5, rng)
-    p_train, paths_train = trace_params(scene, train_pos, train_vel)
-    train = fingerprint_dataset(scene, p_train, train_pos, train_vel, snr_db=st.snr_train_db, rng=rng, **kw)
-    test_pos = random_points(scene, st.n_test, rng)
-    test_vel = random_headings(len(test_pos), speed5, rng)
-    p_test, paths_test = trace_params(scene, test_pos, test_vel)
-    tests = {snr: fingerprint_dataset(scene, p_test, test_pos, test_vel, snr_db=snr, rng=rng, **kw)
-             for snr in st.snrs_db}
-    test = tests[st.snr_train_db]
+    data = make_fingerprints(scene, st, kw, rng)
     timings["data_localization_s"] = time.perf_counter() - t0
-    shape_ad, shape_d = tb_shapes(scene, preset.n_taps)
-    x_full, _ = bs.compact_tbf(p_test.subset(np.arange(min(200, len(test_pos)))), shape_d, angle_delay=True)
-    tap_energy = float(x_full[..., :shape_ad.n_g].sum() / x_full.sum())
-
-    # -- localizers -------------------------------------------------------------------------------
     common = {"preset": st.preset, "seed": seed, "device": device, "progress": progress,
               "max_time_s": st.budget_reg_s}
-    methods = {
-        "wknn-tbf": TBFWKNN(k=4),
-        "cnn2d": CNN2D(**common),
-        "cnn3d": CNN3D(**common),
-        "ec-maskdetr": LOANet(backbone="ec", **common),
-        "de-maskdetr": LOANet(backbone="de", **common),
-    }
-    preds, fit_info, errors = {}, {}, {}
-    for name, loc in methods.items():
-        t0 = time.perf_counter()
-        loc.fit(train)
-        fit_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        preds[name] = loc.predict(test)
-        pred_s = time.perf_counter() - t0
-        info = loc.fit_info_.training.get("regressor", {})
-        fit_info[name] = {"fit_s": fit_s, "predict_ms_per_sample": 1e3 * pred_s / len(test_pos),
-                          "epochs": info.get("epochs_run"), "stopped": info.get("stopped"),
-                          "train_samples_per_s": info.get("samples_per_s")}
-        errors[name] = position_errors(preds[name], test_pos, dims=3)
-    errors["centroid"] = position_errors(np.broadcast_to(train_pos.mean(0), test_pos.shape), test_pos, dims=3)
-    timings["localization_s"] = sum(v["fit_s"] for v in fit_info.values())
-    de = methods["de-maskdetr"]
-
-    # -- Table V: DE vs SNR -------------------------------------------------------------------------
-    table5 = [{"SNR (dB)": snr, "DE-MaskDETR mean error (m)":
-               float(position_errors(de.predict(ds), test_pos, dims=3).mean())} for snr, ds in tests.items()]
-
-    # -- direction task -----------------------------------------------------------------------------
-    # Doppler profiles from per-path weights that do not depend on the velocity: one pass over the
-    # angle / delay responses per position serves all 16 directions and all speeds.
+    loc = fit_localizers(data, st, common)
+    timings["localization_s"] = sum(v["fit_s"] for v in loc.fit_rows.values())
+    table5 = de_vs_snr(loc.methods["de-maskdetr"], data)
     t0 = time.perf_counter()
     n_cls = preset.tdc.n_classes
-    dir_rows, acc_snr, confusion = [], [], None
-    sel = np.sort(rng.permutation(len(train_pos))[:min(st.n_dir_train_pos, len(train_pos))])
-    frame_s = o.n_symbols * o.symbol_duration
-    de_test_xyz = preds["de-maskdetr"]
-    w_train = np.repeat(bs.doppler_weights(p_train.subset(sel), shape_d), n_cls, axis=0)
-    ptot_train = np.repeat(p_train.power[sel].sum(1), n_cls)
-    arr_train = np.asarray(paths_train.arrival[sel, 0])  # [n_sel, L, 3]
-    w_test, ptot_test = bs.doppler_weights(p_test, shape_d), p_test.power.sum(1)
-    arr_test = np.asarray(paths_test.arrival[:, 0])
-    pos_rep = np.repeat(train_pos[sel], n_cls, axis=0)
-    cls_rep = np.tile(np.arange(n_cls), len(sel))
-    tdc_info = {}
-
-    def doppler_cycles(arrival, vel, valid):  # [N, L, 3], [N, 3] or [N, C, 3] -> cycles per symbol
-        v = vel if vel.ndim == 3 else vel[:, None, :]
-        nu = -np.einsum("nlc,nkc->nkl", arrival, v) / o.wavelength * o.symbol_duration
-        return np.where(valid[:, None, :], nu, 0.0).reshape(-1, arrival.shape[1])
-
-    for speed in st.speeds_kmh:
-        v = speed * KMH
-        nu_tr = doppler_cycles(arr_train, np.broadcast_to(class_velocities(n_cls, v), (len(sel), n_cls, 3)),
-                               p_train.power[sel] > 0)
-        x_d_tr = bs.doppler_profile(bs.doppler_profile_from_weights(
-            w_train, nu_tr, shape_d, total_power=ptot_train, snr_db=st.snr_train_db, rng=rng))
-        net = LOANet(backbone="de", preset=st.preset, seed=seed, device=device, progress=progress)
-        net.fit_direction(x_d_tr, pos_rep, cls_rep, max_time_s=st.budget_tdc_s)
-        tdc = net.direction_classifier()
-        tdc_info[speed] = {k: net.fit_info_.training["direction"][k] for k in ("epochs_run", "stopped",
-                                                                               "samples_per_s")}
-        # test: random positions and headings; coordinates estimated by DE-MaskDETR
-        vel_t = random_headings(len(test_pos), v, rng)
-        true_cls = heading_to_class(vel_t, n_cls)
-        nu_t = doppler_cycles(arr_test, vel_t, p_test.power > 0)
-        # ceiling: noise-free templates of the test point itself for TEMPLATE_HEADINGS headings
-        n_tp = min(TEMPLATE_POINTS, len(test_pos))
-        vel_k = class_velocities(TEMPLATE_HEADINGS, v)
-        nu_k = doppler_cycles(arr_test[:n_tp], np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)),
-                              p_test.power[:n_tp] > 0)
-        templates = bs.doppler_profile(bs.doppler_profile_from_weights(
-            np.repeat(w_test[:n_tp], TEMPLATE_HEADINGS, axis=0), nu_k, shape_d)).reshape(n_tp, TEMPLATE_HEADINGS, -1)
-        cls_k = heading_to_class(vel_k, n_cls)
-        for snr in (st.snrs_db if speed == 5.0 else (st.snr_train_db,)):
-            x_d_t = bs.doppler_profile(bs.doppler_profile_from_weights(
-                w_test, nu_t, shape_d, total_power=ptot_test, snr_db=snr, rng=rng))
-            pred_cls = tdc.predict(x_d_t, de_test_xyz)
-            if snr == st.snr_train_db:
-                acc = accuracy(true_cls, pred_cls)
-                acc_true_xyz = accuracy(true_cls, tdc.predict(x_d_t, test_pos))
-                acc_ceiling = accuracy(true_cls[:n_tp], matched_template_classes(x_d_t[:n_tp], templates, cls_k))
-                if speed == 5.0:
-                    confusion = confusion_matrix(true_cls, pred_cls, n_cls)
-            if speed == 5.0:
-                acc_snr.append({"SNR (dB)": snr, "Fusion-TDC accuracy (%)": 100 * accuracy(true_cls, pred_cls)})
-        # continuous CSI: DE-MaskDETR positions one frame apart, direction of the change
-        pos2 = test_pos + vel_t * frame_s
-        p2, _ = trace_params(scene, pos2, vel_t)
-        ds2 = fingerprint_dataset(scene, p2, pos2, vel_t, snr_db=st.snr_train_db, rng=rng, **kw)
-        cont = continuous_csi_direction(de_test_xyz, de.predict(ds2), n_cls)
-        dir_rows.append({"speed (km/h)": speed, "Fusion-TDC (%)": 100 * acc,
-                         "Fusion-TDC, true coords (%)": 100 * acc_true_xyz,
-                         "continuous CSI (%)": 100 * accuracy(true_cls, cont), "chance (%)": 100 / n_cls,
-                         "template ceiling (%)": 100 * acc_ceiling})
+    direction = direction_task(scene, data, loc, st, n_cls, kw, {"seed": seed, "device": device,
+                                                                  "progress": progress}, rng)
     timings["direction_s"] = time.perf_counter() - t0
+    test = data.tests[st.snr_train_db]
+    cplx = [{"model": name, **loc.methods[name].network_cost(test)}
+            for name in ("cnn2d", "cnn3d", "de-maskdetr", "ec-maskdetr")]
+    cplx.append({"model": "fusion-tdc", **direction.estimator.network_cost()})
+    return write_report(out_dir, scene, st, data, loc, table5, direction, cplx, timings,
+                        {"seed": seed, "device": device, "n_taps": preset.n_taps, "n_cls": n_cls, "started": started},
+                        overwrite)
 
-    # -- complexity ------------------------------------------------------------------------------------
-    f2 = tbf_features(test.subset(np.arange(2)), scale=preset.input_scale)
-    x1, m1 = torch.from_numpy(f2["x_ad"]), torch.from_numpy(f2["mask"])
-    cplx = []
-    for name in ("cnn2d", "cnn3d", "de-maskdetr", "ec-maskdetr"):
-        mdl = methods[name].model_.cpu()
-        args = (x1, m1) if isinstance(methods[name], LOANet) else (x1,)
-        cplx.append({"model": name, "MFLOPs": count_flops(mdl, *args) / 1e6, "params (M)": count_params(mdl) / 1e6})
-    tdc_model = tdc.model_.cpu()
-    cplx.append({"model": "fusion-tdc", "MFLOPs": count_flops(tdc_model, torch.rand(2, tdc.n_doppler_),
-                                                              torch.rand(2, 3)) / 1e6,
-                 "params (M)": count_params(tdc_model) / 1e6})
 
-    # -- report --------------------------------------------------------------------------------------
+def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Localization, table5: list[dict],
+                 direction: Direction, cplx: list[dict], timings: dict, run_info: dict, overwrite: bool) -> Report:
+    """The report: settings, Tables IV-VIII with the seed's numbers apart, timings and figures."""
+    shape_ad, shape_d = tb_shapes(scene, run_info["n_taps"])
+    n_cls = run_info["n_cls"]
     settings = {
-        "scene": SCENE, "preset": st.preset, "grid_m": st.grid_m, "n_train": len(train_pos),
-        "n_test": len(test_pos), "snr_train_db": st.snr_train_db, "speeds_kmh": list(st.speeds_kmh),
-        "n_dir_train": int(len(sel) * n_cls), "seed": seed, "device": device, "threads": torch.get_num_threads(),
-        "n_taps_stored": shape_ad.n_g, "energy_in_stored_taps": tap_energy, "tb_shape": list(shape_d.tb),
-        "budget_reg_s": st.budget_reg_s, "budget_tdc_s": st.budget_tdc_s,
-        "error": "3-D Euclidean (m)", "split": "grid training points vs independent random test points",
+        "scene": SCENE, "preset": st.preset, "grid_m": st.grid_m, "n_train": len(data.train_pos),
+        "n_test": len(data.test_pos), "snr_train_db": st.snr_train_db, "speeds_kmh": list(st.speeds_kmh),
+        "n_dir_train": int(min(st.n_dir_train_pos, len(data.train_pos)) * n_cls), "seed": run_info["seed"],
+        "device": run_info["device"], "threads": torch.get_num_threads(), "n_taps_stored": shape_ad.n_g,
+        "energy_in_stored_taps": data.tap_energy, "tb_shape": list(shape_d.tb), "budget_reg_s": st.budget_reg_s,
+        "budget_tdc_s": st.budget_tdc_s, "error": "3-D Euclidean (m)",
+        "split": "grid training points vs independent random test points",
     }
-    rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings, overwrite=overwrite)
-    rep.add_text(_scaling_note(st, len(train_pos)))
-    summary = [{"method": k, **error_summary(v), **fit_info.get(k, {})} for k, v in errors.items()]
+    rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings, overwrite=overwrite,
+                 started=run_info["started"])
+    rep.add_text(_scaling_note(st, len(data.train_pos)))
+    summary = [{"method": k, **error_summary(v), **loc.fit_rows.get(k, {})} for k, v in loc.errors.items()]
     rep.add_table("localization", summary, caption="3-D error on the test points at the training SNR")
-    ring_dist = np.linalg.norm(test_pos[:, :2] - scene.aps[0].position[:2], axis=1)
-    edges = [0, 5, 10, 15, 20, 30]
+    ring_dist = np.linalg.norm(data.test_pos[:, :2] - scene.aps[0].position[:2], axis=1)
     t4 = {}
     for name in ("wknn-tbf", "cnn2d", "cnn3d", "de-maskdetr", "ec-maskdetr"):
-        for row in by_distance_ring(errors[name], ring_dist, edges):
-            label = row["ring"]
-            t4.setdefault(label, {"distance (m)": label})[name] = row.get("mean")
+        for row in by_distance_ring(loc.errors[name], ring_dist, [0, 5, 10, 15, 20, 30]):
+            t4.setdefault(row["ring"], {"distance (m)": row["ring"]})[name] = row.get("mean")
     rep.add_table("table4_distance_ring", list(t4.values()), caption="Mean 3-D error (m) by horizontal distance")
     rep.add_table("table5_de_vs_snr", table5, caption="DE-MaskDETR trained at 20 dB, tested at each SNR")
-    rep.add_table("table6_direction_vs_speed", dir_rows,
+    rep.add_table("table6_direction_vs_speed", direction.rows,
                   caption="Direction accuracy at 20 dB (DE-MaskDETR coordinates unless stated). 'template "
                           f"ceiling': each of the first {TEMPLATE_POINTS} test profiles matched to noise-free "
                           f"profiles of the same point for {TEMPLATE_HEADINGS} headings (knows the exact channel; "
                           "what (Doppler profile, coordinates) can tell at this SNR)")
-    rep.add_table("table7_direction_vs_snr", acc_snr, caption="Fusion-TDC accuracy at 5 km/h")
+    rep.add_table("table7_direction_vs_snr", direction.vs_snr,
+                  caption=f"Fusion-TDC accuracy at {st.snr_sweep_speed_kmh:g} km/h")
     rep.add_table("table8_complexity", cplx, caption="Forward FLOPs per sample (torch FlopCounterMode)")
     rep.add_table("timings", [{"stage": k, "seconds": v} for k, v in timings.items()]
-                  + [{"stage": f"fusion-tdc {s} km/h", "seconds": None, **i} for s, i in tdc_info.items()])
-    if confusion is not None:
-        rep.add_data("confusion_5kmh_20db", confusion)
+                  + [{"stage": f"fusion-tdc {s} km/h", "seconds": None, **i} for s, i in direction.training.items()])
+    if direction.confusion is not None:
+        rep.add_data(f"confusion_{st.snr_sweep_speed_kmh:g}kmh_20db", direction.confusion)
     _add_published(rep)
-    _add_figures(rep, errors, confusion, n_cls)
-    rep.settings["total_runtime_s"] = time.perf_counter() - t_start
+    _add_figures(rep, loc.errors, direction.confusion, n_cls, st.snr_sweep_speed_kmh)
+    rep.settings["total_runtime_s"] = rep.elapsed_s
     rep.write()
     return rep
 
@@ -360,7 +465,7 @@ def _add_published(rep: Report) -> None:
         {"model": "fusion-tdc", "MFLOPs": None, "params (M)": 0.43}], src)
 
 
-def _add_figures(rep: Report, errors: dict, confusion, n_cls: int) -> None:
+def _add_figures(rep: Report, errors: dict, confusion, n_cls: int, speed_kmh: float) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -375,6 +480,6 @@ def _add_figures(rep: Report, errors: dict, confusion, n_cls: int) -> None:
     if confusion is not None:
         fig, ax = plt.subplots(figsize=(7, 6))
         names = [f"{c * 360 / n_cls:g}" for c in range(n_cls)]
-        plots.confusion_figure(confusion, names, ax=ax, title="Fusion-TDC confusion, 5 km/h, 20 dB")
-        rep.add_figure("confusion_5kmh", fig)
+        plots.confusion_figure(confusion, names, ax=ax, title=f"Fusion-TDC confusion, {speed_kmh:g} km/h, 20 dB")
+        rep.add_figure(f"confusion_{speed_kmh:g}kmh", fig)
         plt.close(fig)

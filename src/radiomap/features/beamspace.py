@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from radiomap.channel.paths import doppler_hz
 from radiomap.errors import DataError, ParameterError
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
     "fejer",
     "mask",
     "noise_variance_for_snr",
-    "path_doppler",
     "path_responses",
     "preprocess",
     "sftf_collinearity",
@@ -278,14 +278,26 @@ def tbf_from_params(params: BeamParams, shape: TBShape, noise_var=0.0) -> np.nda
     return omega + np.asarray(noise_var, dtype=np.float64).reshape(-1, 1, 1, 1)
 
 
-def noise_variance_for_snr(params: BeamParams, snr_db, n_a: int) -> np.ndarray:
-    """CSI noise variance per entry for a per-sample SNR (dB) over antennas, subcarriers, symbols.
+def noise_variance_for_snr(total_power, snr_db, n_a: int) -> np.ndarray:
+    """CSI noise variance per entry for a per-sample SNR over antennas, subcarriers and symbols.
 
     The expected power of one SFT entry is ``sum_l |gain_l|^2 = sum_l P_l / N_a``.
-    Input: ``snr_db`` scalar or ``[N]``. Output: ``sigma^2 [N]`` float64 (linear).
+
+    Parameters
+    ----------
+    total_power : float or ndarray, float64 [N]
+        ``sum_l P_l`` per sample (linear, the beam parameters' normalised path powers).
+    snr_db : float or ndarray [N]
+        SNR (dB).
+    n_a : int
+        Antennas of the AP.
+
+    Returns
+    -------
+    ndarray, float64 [N] (or scalar)
+        ``sigma^2`` (linear).
     """
-    snr = 10.0 ** (np.asarray(snr_db, dtype=np.float64) / 10.0)
-    return params.power.sum(axis=1) / n_a / snr
+    return np.asarray(total_power, dtype=np.float64) / n_a / 10.0 ** (np.asarray(snr_db, dtype=np.float64) / 10.0)
 
 
 def compact_tbf(
@@ -319,7 +331,7 @@ def compact_tbf(
         raise ParameterError("compact_tbf: snr_db given without rng; pass a numpy Generator")
     sigma2 = None
     if snr_db is not None:
-        sigma2 = np.broadcast_to(noise_variance_for_snr(params, snr_db, shape.n_a), (n,))
+        sigma2 = np.broadcast_to(noise_variance_for_snr(params.power.sum(axis=1), snr_db, shape.n_a), (n,))
     for s in range(0, n, chunk):
         sl = slice(s, min(s + chunk, n))
         r = path_responses(params.subset(sl), shape)
@@ -371,8 +383,7 @@ def doppler_profile_from_weights(weights: np.ndarray, nu: np.ndarray, shape: TBS
     if snr_db is not None:
         if rng is None or total_power is None:
             raise ParameterError("doppler_profile_from_weights: snr_db needs total_power and rng")
-        s2 = np.broadcast_to(np.asarray(total_power) / shape.n_a / 10.0 ** (np.asarray(snr_db) / 10.0),
-                             (len(weights),))
+        s2 = np.broadcast_to(noise_variance_for_snr(total_power, snr_db, shape.n_a), (len(weights),))
     out = np.empty((len(weights), shape.n_t), dtype=np.float32)
     for s in range(0, len(weights), 1024):
         sl = slice(s, s + 1024)
@@ -523,17 +534,6 @@ def theorem2_gap(p1: BeamParams, p2: BeamParams, shapes: list[TBShape]) -> np.nd
 # ---------------------------------------------------------------------------------------------
 # from radiomap Paths
 # ---------------------------------------------------------------------------------------------
-def path_doppler(arrival: np.ndarray, velocity: np.ndarray, wavelength: float) -> np.ndarray:
-    """Doppler ``-(v . arrival) / lambda`` (Hz), the contract's convention.
-
-    Input: ``arrival [N, ..., 3]`` unit vectors toward the user; ``velocity [N, 3]`` (m/s).
-    Output: ``[N, ...]`` float64 (Hz).
-    """
-    v = np.asarray(velocity, dtype=np.float64)
-    v = v.reshape(v.shape[:1] + (1,) * (arrival.ndim - 2) + (3,))
-    return -(arrival * v).sum(-1) / wavelength
-
-
 def beam_params_from_paths(paths, scene, *, ap_index: int = 0, velocity=None) -> BeamParams:
     """Normalised per-path parameters of AP ``ap_index`` from ``radiomap.channel.Paths``.
 
@@ -554,7 +554,7 @@ def beam_params_from_paths(paths, scene, *, ap_index: int = 0, velocity=None) ->
     valid = np.asarray(paths.valid[:, ap_index], dtype=bool)
     power = np.where(valid, n_h * n_v * np.abs(paths.gain[:, ap_index]) ** 2, 0.0)
     if velocity is not None:
-        dop = path_doppler(np.asarray(paths.arrival[:, ap_index], dtype=np.float64), velocity, lam)
+        dop = doppler_hz(paths.arrival[:, ap_index], np.asarray(velocity)[:, None, :], lam)
     elif getattr(paths, "doppler", None) is not None:
         dop = np.asarray(paths.doppler[:, ap_index], dtype=np.float64)
     else:

@@ -1,4 +1,8 @@
-"""The Localizer contract (scikit-learn style).
+"""The Localizer contract (scikit-learn style), and the ``Estimator`` base it shares with other tasks.
+
+``Estimator`` holds everything that does not depend on what is estimated: parameters, fit
+bookkeeping, persistence. ``Localizer`` estimates positions (``LOCALIZERS``); other tasks, e.g. the
+motion direction (``DIRECTIONS``), subclass ``Estimator`` with their own registry and output check.
 
 A localizer stores its hyper-parameters in ``__init__`` (nothing computed there; each one declared
 with its constraint in ``param_spec``), learns in ``fit(train) -> self`` (learned state in public
@@ -36,6 +40,7 @@ from radiomap.jsonable import dumps, jsonable
 from radiomap.localize import state
 from radiomap.localize.methods import LOCALIZERS
 from radiomap.params import Boolean, Interval, Param, Pattern, validate_params
+from radiomap.registry import Registry
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
@@ -95,25 +100,28 @@ class FitInfo:
 
 
 class _RegistryName:
-    """``cls.name`` / ``self.name``: the method's name in ``LOCALIZERS`` (written only there)."""
+    """``cls.name`` / ``self.name``: the method's name in its task's registry (written only there)."""
 
     def __get__(self, obj: Any, cls: type) -> str:
-        return LOCALIZERS.name_of(cls) or cls.__name__.lower()
+        return cls.registry.name_of(cls) or cls.__name__.lower()
 
 
-class Localizer(ABC):
-    """Base class of every localization method.
+class Estimator(ABC):
+    """Base class of every estimator fitted on a ``CSIDataset`` (localizers, direction estimators).
 
     Attributes
     ----------
+    registry : Registry
+        The task's table of methods (``LOCALIZERS``, ``DIRECTIONS``); ``load`` looks names up there.
     name : str
-        Registry name, e.g. ``"knn"`` (from ``LOCALIZERS``).
+        Registry name, e.g. ``"knn"``.
     supervised : bool
         True if ``fit`` needs ground-truth positions.
     param_spec : dict[str, Param]
         Declared hyper-parameters (``radiomap.params``): constraint and help per ``__init__`` argument.
     """
 
+    registry: ClassVar[Registry] = LOCALIZERS
     name: ClassVar[str] = _RegistryName()  # type: ignore[assignment]
     supervised: ClassVar[bool] = True
     param_spec: ClassVar[dict[str, Param]] = {}
@@ -155,7 +163,7 @@ class Localizer(ABC):
         """
         return {k: getattr(self, k) for k in self._param_names()}
 
-    def set_params(self, **params: Any) -> Localizer:
+    def set_params(self, **params: Any) -> Estimator:
         """Set validated hyper-parameters (learned state is kept until the next ``fit``).
 
         Parameters
@@ -177,7 +185,7 @@ class Localizer(ABC):
             setattr(self, k, v)
         return self
 
-    def clone(self) -> Localizer:
+    def clone(self) -> Estimator:
         """A new, unfitted localizer with the same hyper-parameters.
 
         Returns
@@ -193,7 +201,7 @@ class Localizer(ABC):
         return f"{type(self).__name__}({', '.join(changed)})"
 
     # -- public API ------------------------------------------------------------------------
-    def fit(self, train: CSIDataset) -> Localizer:
+    def fit(self, train: CSIDataset) -> Estimator:
         """Learn from a training set; sets ``fit_info_`` and ``geometry_signature_``.
 
         Parameters
@@ -248,7 +256,11 @@ class Localizer(ABC):
         """
         self.check_fitted()
         self.check_compatible(ds)
-        pos = np.asarray(self._predict(ds), dtype=np.float64)
+        return self._checked(self._predict(ds), ds)
+
+    def _checked(self, out: Any, ds: CSIDataset) -> np.ndarray:
+        """The task's output check of ``_predict``'s result (positions ``[N, 3]`` float64 here)."""
+        pos = np.asarray(out, dtype=np.float64)
         if pos.shape != (ds.n_samples, 3):
             raise RadiomapError(f"{self.name}: predicted shape {pos.shape}, expected ({ds.n_samples}, 3)")
         return pos
@@ -334,9 +346,9 @@ class Localizer(ABC):
             (tmp / META_FILE).write_text(dumps(meta, indent=2))
         return Path(directory)
 
-    @staticmethod
-    def load(directory: str | os.PathLike) -> Localizer:
-        """Load any registered localizer saved with ``save``.
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> Estimator:
+        """Load any method of this task's registry saved with ``save``.
 
         Parameters
         ----------
@@ -345,7 +357,7 @@ class Localizer(ABC):
 
         Returns
         -------
-        Localizer
+        Estimator
             The registered class named in ``localizer.json``, with its parameters and learned state.
 
         Raises
@@ -369,9 +381,12 @@ class Localizer(ABC):
             raise DataError(f"{directory}: the saved model is damaged or was edited (checksum mismatch); refit it")
         if not isinstance(meta["params"], dict) or not isinstance(meta["state"], dict):
             raise DataError(f"{directory}: {META_FILE}: 'params' and 'state' must be JSON objects")
-        cls = LOCALIZERS.get(meta["method"])
+        if meta["method"] not in cls.registry.names():
+            raise DataError(f"{directory}: {meta['method']!r} is not a {cls.registry.kind} "
+                            f"(known: {', '.join(cls.registry.names())})")
+        method = cls.registry.get(meta["method"])
         try:
-            obj = cls(**cls.validate_params(meta["params"]))
+            obj = method(**method.validate_params(meta["params"]))
         except ParameterError as exc:
             raise DataError(f"{directory}: saved parameters are invalid: {exc}") from exc
         try:
@@ -405,6 +420,10 @@ class Localizer(ABC):
     def _build_module(self, name: str):
         """The untrained torch module saved as learned attribute ``name`` (its architecture)."""
         raise TypeError(f"{self.name} saved a torch module {name!r} but does not define _build_module")
+
+
+class Localizer(Estimator):
+    """Base class of every localization method: ``predict(ds)`` gives positions ``[N, 3]`` (m)."""
 
 
 def _same(a: Any, b: Any) -> bool:

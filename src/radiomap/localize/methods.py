@@ -32,3 +32,9 @@ LOCALIZERS = Registry("localizer", {
     "cnn3d": "radiomap.localize.loanet.baselines:CNN3D",
 })
 """Registry of localizer classes by method name (``radiomap fit NAME``)."""
+
+DIRECTIONS = Registry("direction estimator", {
+    # seed 002: Fusion-TDC on (Doppler profile, coordinates)
+    "fusion-tdc": "radiomap.localize.loanet.direction:FusionTDCDirection",
+})
+"""Registry of motion-direction estimators (the ``direction`` task): ``predict`` gives classes ``[N]``."""

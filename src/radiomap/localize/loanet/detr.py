@@ -12,6 +12,7 @@ from torch import nn
 from radiomap.errors import ParameterError
 from radiomap.localize.loanet.backbones import build_backbone
 from radiomap.localize.loanet.config import MaskDETRConfig
+from radiomap.localize.loanet.transformer import encoder_decoder
 
 
 class MaskDETRReg(nn.Module):
@@ -29,12 +30,7 @@ class MaskDETRReg(nn.Module):
         self.backbone = backbone
         self.pos = nn.Parameter(torch.randn(1, n_tokens, d) * 0.02)  # learned angle-beam position code
         self.queries = nn.Parameter(torch.randn(1, cfg.queries, d) * 0.02)
-        kw = dict(batch_first=True, norm_first=True)
-        enc = nn.TransformerEncoderLayer(d, cfg.heads, cfg.ffn, cfg.dropout, **kw)
-        dec = nn.TransformerDecoderLayer(d, cfg.heads, cfg.ffn, cfg.dropout, **kw)
-        self.encoder = nn.TransformerEncoder(enc, cfg.enc_layers, norm=nn.LayerNorm(d),
-                                             enable_nested_tensor=False)
-        self.decoder = nn.TransformerDecoder(dec, cfg.dec_layers, norm=nn.LayerNorm(d))
+        self.encoder, self.decoder = encoder_decoder(cfg)
         self.head = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, 3))
 
     def forward_queries(self, x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:

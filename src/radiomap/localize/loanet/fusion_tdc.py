@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from radiomap.localize.loanet.config import TDCConfig
+from radiomap.localize.loanet.transformer import encoder_decoder
 
 
 def _proj(n_in: int, d: int) -> nn.Sequential:
@@ -28,12 +29,7 @@ class FusionTDC(nn.Module):
         self.proj_d = _proj(n_doppler, d)
         self.proj_c = _proj(3, d)
         self.type_embed = nn.Parameter(torch.randn(1, 2, d) * 0.02)
-        kw = dict(batch_first=True, norm_first=True)
-        enc = nn.TransformerEncoderLayer(d, cfg.heads, cfg.ffn, cfg.dropout, **kw)
-        dec = nn.TransformerDecoderLayer(d, cfg.heads, cfg.ffn, cfg.dropout, **kw)
-        self.encoder = nn.TransformerEncoder(enc, cfg.enc_layers, norm=nn.LayerNorm(d),
-                                             enable_nested_tensor=False)
-        self.decoder = nn.TransformerDecoder(dec, cfg.dec_layers, norm=nn.LayerNorm(d))
+        self.encoder, self.decoder = encoder_decoder(cfg)
         self.classifier = nn.Sequential(nn.Linear(2 * d, d), nn.GELU(), nn.Linear(d, cfg.n_classes))
 
     def forward(self, x_d: torch.Tensor, xyz: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ import torch
 from torch.nn import functional as F
 
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer
+from radiomap.localize.loanet.complexity import count_flops, count_params
 from radiomap.localize.loanet.config import PRESETS, get_preset, override
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.training import predict_batched, seeded_init, train_model
@@ -121,6 +122,20 @@ class TorchTBFRegressor(Localizer):
         x, m = self._inputs(ds)
         out = self.predict_normalised(x, m).numpy().astype(np.float64)
         return out * self.std_ + self.mean_
+
+    def network_cost(self, ds) -> dict[str, float]:
+        """Forward cost of the trained network on the inputs of ``ds``'s first two samples.
+
+        Returns
+        -------
+        dict[str, float]
+            ``{"MFLOPs": forward MFLOPs per sample, "params (M)": trainable parameters (millions)}``.
+        """
+        self.check_fitted()
+        x, m = self._inputs(ds.subset(np.arange(min(2, ds.n_samples))))
+        model = self.model_.cpu()
+        flops = count_flops(model, *((x, m) if self.uses_mask else (x,)))
+        return {"MFLOPs": flops / 1e6, "params (M)": count_params(model) / 1e6}
 
     def _build_module(self, name: str) -> torch.nn.Module:
         return self._build(self.n_beams_, self.n_taps_)
