@@ -6,7 +6,7 @@ WLS), ``regions`` (per-AP LOS maps with a spatial prior, exact min-cut), ``mobil
 ``fit`` (alternating optimisation), ``radiomap`` (the map: save/load/plot), ``model`` (localizers).
 """
 
-from radiomap.localize.hmm.model import GMA, HMMRadioMap, hmm_features
+from radiomap.localize.hmm.model import GMA, HMMRadioMap
 from radiomap.localize.hmm.radiomap import RadioMap
 
-__all__ = ["GMA", "HMMRadioMap", "RadioMap", "hmm_features"]
+__all__ = ["GMA", "HMMRadioMap", "RadioMap"]

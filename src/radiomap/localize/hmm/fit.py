@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from radiomap.errors import ParameterError
 from radiomap.localize.hmm.likelihood import HMMModel, emission_components, emission_table, joint_loglik
-from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, fit_mobility, quantisation_std, transition_table
+from radiomap.localize.hmm.mobility import fit_mobility, quantisation_std, transition_table
 from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.regions import map_all_regions
 from radiomap.localize.hmm.viterbi import viterbi2
@@ -76,8 +76,8 @@ def _mobility_step(z, cells, model: HMMModel) -> HMMModel:
     projects it onto the feasible set; afterwards the update is accepted only if not worse, so
     the objective logged from the first iteration on never decreases.
     """
-    min_std = model.extra.get("min_innovation_std", MIN_INNOVATION_STD)
-    delta = model.graph.delta if model.extra.get("quantisation_aware", False) else 0.0
+    min_std = model.min_innovation_std
+    delta = model.graph.delta if model.quantisation_aware else 0.0
     cand = replace(model, mobility=fit_mobility(model.lattice_xy[np.asarray(cells)], model.dt, min_std, delta))
     infeasible = model.mobility.innovation_std < np.hypot(min_std, quantisation_std(model.mobility.alpha, delta,
                                                                                      model.dt)) - 1e-12

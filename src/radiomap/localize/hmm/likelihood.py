@@ -8,12 +8,12 @@ models of ``propagation``, the Gauss-Markov transition of ``mobility`` and the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from radiomap.localize.hmm.grid import CellGraph
-from radiomap.localize.hmm.mobility import MobilityParams, mobility_loglik
+from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, MobilityParams, mobility_loglik
 from radiomap.localize.hmm.propagation import PropagationParams, angle_loglik, component_loglik, gauss_loglik
 from radiomap.localize.hmm.regions import SpatialPrior, spatial_term
 
@@ -25,7 +25,10 @@ class HMMModel:
     graph : CellGraph (G cells); logd, phi : [G, B] log10 distance and cone angle of each cell to
     each AP; params : PropagationParams; regions : bool [G, B] (True = LOS); mobility :
     MobilityParams; dt : slot (s); prior : SpatialPrior; shadows : per-AP (parent, child) pairs;
-    features : which of (power, angle, delay) enter the emission.
+    features : which of (power, angle, delay) enter the emission; height : user height (m) of the
+    grid plane; min_innovation_std : lower bound (m/s) on the fitted innovation std of the mobility
+    MLE; quantisation_aware : raise that bound by the lattice quantisation std
+    (``mobility.quantisation_std``) in the mobility step of ``fit``.
     """
 
     graph: CellGraph
@@ -38,7 +41,9 @@ class HMMModel:
     prior: SpatialPrior
     shadows: list[np.ndarray]
     features: tuple[bool, bool, bool] = (True, True, True)
-    extra: dict = field(default_factory=dict)
+    height: float = 0.0
+    min_innovation_std: float = MIN_INNOVATION_STD
+    quantisation_aware: bool = False
 
     @property
     def lattice_xy(self) -> np.ndarray:

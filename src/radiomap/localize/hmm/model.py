@@ -16,9 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from radiomap.errors import DataError
-from radiomap.features.seed000 import DELAY_FEATURES
-from radiomap.features.stage import extract
+from radiomap.errors import DataError, ParameterError
+from radiomap.features.seed000 import DELAY_FEATURES, per_ap_features
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer, require_aps
 from radiomap.localize.hmm.fit import FitResult, fit_hmm
 from radiomap.localize.hmm.grid import build_cell_graph
@@ -33,19 +32,8 @@ from radiomap.localize.hmm.viterbi import viterbi2
 from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Sequence
 
 INITS = ("aoa", "wcl", "random")
-
-
-def hmm_features(ds, delay: str = "selectivity") -> np.ndarray:
-    """Seed-000 features as the HMM models them: ``[N, B, 3]`` = (power dB, angle rad, delay) with the
-    delay as log10 of the selectivity or as the RMS spread in ns.
-
-    Reads the feature stage's ``seed000`` feature (stored in ``ds`` or computed, ``radiomap.features``).
-    """
-    v = np.asarray(extract(ds, "seed000", delay=delay), dtype=np.float64)
-    n_b = v.shape[1] // 3
-    power, angle, dl = v[:, :n_b], v[:, n_b:2 * n_b], v[:, 2 * n_b:]
-    dl = np.log10(np.maximum(dl, 1e-12)) if delay == "selectivity" else dl * 1e9
-    return np.stack([power, angle, dl], axis=-1)
+SEQUENCE_DECODERS = ("viterbi", "smooth")
+"""How ``decode`` localizes a walk: MAP path or forward-backward posterior mean."""
 
 
 class HMMRadioMap(Localizer):
@@ -176,16 +164,20 @@ class HMMRadioMap(Localizer):
         n_b = len(scene.aps)
         return HMMModel(graph=graph, logd=logd, phi=phi, params=default_params(n_b),
                         regions=np.ones((graph.n_cells, n_b), dtype=bool),
-                        mobility=self._initial_mobility(), dt=dt,
+                        mobility=self.initial_mobility, dt=dt,
                         prior=SpatialPrior(self.potts, self.shadow, self.los_bias),
                         shadows=[shadow_pairs(graph, np.asarray(ap.position[:2])) for ap in scene.aps],
-                        features=(True, True, bool(self.use_delay)),
-                        extra={"height": height, "min_innovation_std": float(self.min_innovation_std),
-                               "quantisation_aware": bool(self.quantisation_aware)})
+                        features=(True, True, bool(self.use_delay)), height=height,
+                        min_innovation_std=float(self.min_innovation_std),
+                        quantisation_aware=bool(self.quantisation_aware))
 
-    def _initial_mobility(self) -> MobilityParams:
-        # not clamped to min_innovation_std: a start below the bound drives the first Viterbi
-        # pass; the first mobility step then projects onto the constraint (fit._mobility_step)
+    @property
+    def initial_mobility(self) -> MobilityParams:
+        """Gauss-Markov parameters every start begins from (``mobility_alpha``, ``mobility_sigma``).
+
+        Not clamped to ``min_innovation_std``: a start below the bound drives the first Viterbi
+        pass; the first mobility step then projects onto the constraint (``fit._mobility_step``).
+        """
         return MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma)
 
     def _tracks(self, z: np.ndarray, scene) -> dict[str, np.ndarray]:
@@ -204,10 +196,10 @@ class HMMRadioMap(Localizer):
         scene.require_geometry(f"{self.name} (radio map over AP distances and angles)")
         require_aps(scene, self.name, min_aps=2, min_antennas=2)
         dt = self._slot(train)
-        z = hmm_features(train, self.delay)
+        z = per_ap_features(train, self.delay)
         base = self._base_model(scene, dt)
         result = self._optimise(z, base, train)
-        self._store(result, scene)
+        self._store(result)
         self.trajectory_smoothed_ = self._with_height(self._smooth(emission_table(z, self.model_)))
 
     def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
@@ -218,11 +210,10 @@ class HMMRadioMap(Localizer):
                        mobility_scales=tuple(self.mobility_scales), nlos_track=nlos_track, device=self.device,
                        progress=self.progress)
 
-    def _store(self, result: FitResult, scene) -> None:
+    def _store(self, result: FitResult) -> None:
         m = result.model
-        h = m.extra["height"]
         self.model_ = m
-        self.trajectory_ = np.column_stack([m.lattice_xy[result.cells], np.full(len(result.cells), h)])
+        self.trajectory_ = self._with_height(m.lattice_xy[result.cells])
         self.cells_ = result.cells
         self.history_ = result.history
         self.objective_ = result.objective
@@ -233,50 +224,126 @@ class HMMRadioMap(Localizer):
         self.trajectory_los_ = m.regions[result.cells]
 
     def _emission(self, ds) -> np.ndarray:
-        z = hmm_features(ds, self.delay)
+        z = per_ap_features(ds, self.delay)
         if z.shape[1] != self.model_.logd.shape[1]:
             raise DataError(f"{self.name}: dataset has {z.shape[1]} APs, the map {self.model_.logd.shape[1]}")
         return emission_table(z, self.model_)
 
     def _predict(self, ds) -> np.ndarray:
+        if self.sequence:
+            return self._decode(ds, "viterbi" if self.estimator == "map" else "smooth")
+        emis = self._emission(ds)
+        xy = self.model_.lattice_xy
+        if self.estimator == "map":
+            return self._with_height(xy[np.argmax(emis, axis=1)])
+        return self._with_height(_softmax(emis) @ xy)
+
+    def _decode(self, ds, sequence: str) -> np.ndarray:
+        if sequence not in SEQUENCE_DECODERS:
+            raise ParameterError(f"{self.name}: sequence={sequence!r}; expected one of {SEQUENCE_DECODERS}")
         m = self.model_
         emis = self._emission(ds)
-        xy = m.lattice_xy
-        if self.sequence and len(emis) >= 2 and self.estimator == "map":
-            trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
-            cells, _ = viterbi2(emis, trans, m.graph.prv, device=self.device)
-            out = xy[cells]
-        elif self.sequence and len(emis) >= 2:
-            out = self._smooth(emis)
-        elif self.estimator == "map":
-            out = xy[np.argmax(emis, axis=1)]
-        else:
-            w = np.exp(emis - emis.max(axis=1, keepdims=True))
-            out = (w @ xy) / w.sum(axis=1, keepdims=True)
-        return self._with_height(out)
+        if len(emis) < 2:
+            return self._with_height(m.lattice_xy[np.argmax(emis, axis=1)])
+        if sequence == "smooth":
+            return self._with_height(self._smooth(emis))
+        cells, _ = viterbi2(emis, self._transitions(), m.graph.prv, device=self.device)
+        return self._with_height(m.lattice_xy[cells])
+
+    def _transitions(self) -> np.ndarray:
+        m = self.model_
+        return transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
 
     def _smooth(self, emis: np.ndarray) -> np.ndarray:
         """Forward-backward posterior-mean positions ``[T, 2]`` (m) of the emission table ``[T, G]``."""
         m = self.model_
-        trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
-        return posterior_mean(cell_posteriors(emis, trans, m.graph.prv, m.graph.nxt, device=self.device),
-                              m.lattice_xy)
+        post = cell_posteriors(emis, self._transitions(), m.graph.prv, m.graph.nxt, device=self.device)
+        return posterior_mean(post, m.lattice_xy)
 
     def _with_height(self, xy: np.ndarray) -> np.ndarray:
-        return np.column_stack([xy, np.full(len(xy), self.model_.extra["height"])])
+        return np.column_stack([xy, np.full(len(xy), self.model_.height)])
+
+    # -- public results ---------------------------------------------------------------------------
+    def decode(self, ds, sequence: str = "viterbi") -> np.ndarray:
+        """Localize ``ds`` as one time-ordered walk under the trained mobility model.
+
+        Parameters
+        ----------
+        ds : CSIDataset, N samples in time order (same geometry as the training set)
+        sequence : "viterbi" (the MAP cell path of the second-order chain, as in training) or
+            "smooth" (the forward-backward posterior mean)
+
+        Returns
+        -------
+        float64 [N, 3] : positions (m); the third column is the grid height.
+        """
+        self.check_fitted()
+        self.check_compatible(ds)
+        return self._decode(ds, sequence)
+
+    def predict_proba(self, ds, sequence: bool = False) -> np.ndarray:
+        """Posterior over the grid cells (``cell_xy_``) of each sample.
+
+        Parameters
+        ----------
+        ds : CSIDataset, N samples (time-ordered when ``sequence``)
+        sequence : False: per-sample posterior under a uniform cell prior (the emission normalised);
+            True: forward-backward marginals of the whole walk under the trained mobility model
+
+        Returns
+        -------
+        float64 [N, G] : rows sum to 1.
+        """
+        self.check_fitted()
+        self.check_compatible(ds)
+        emis = self._emission(ds)
+        if not sequence or len(emis) < 2:
+            return _softmax(emis)
+        m = self.model_
+        return cell_posteriors(emis, self._transitions(), m.graph.prv, m.graph.nxt, device=self.device)
 
     def predict_regions(self, ds) -> np.ndarray:
         """LOS flags ``[N, B]`` bool of the map at the predicted (MAP) cells of ``ds``."""
         self.check_fitted()
         return self.model_.regions[np.argmax(self._emission(ds), axis=1)]
 
-    def radio_map(self) -> RadioMap:
-        """The fitted radio map (LOS maps, expected features, parameters)."""
+    @property
+    def radio_map_(self) -> RadioMap:
+        """The fitted radio map (``RadioMap``: LOS maps, expected features, parameters) over ``cell_xy_``."""
         self.check_fitted()
         m = self.model_
         return RadioMap.from_model(m.lattice_xy, m.graph.delta, m.logd, m.phi, m.regions, m.params,
-                                   meta={"mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.extra["height"],
+                                   meta={"mobility": m.mobility.to_dict(), "dt": m.dt, "height": m.height,
                                          "method": self.name})
+
+    @property
+    def mobility_(self) -> MobilityParams:
+        """Fitted Gauss-Markov parameters (alpha, mean velocity m/s, innovation std m/s)."""
+        self.check_fitted()
+        return self.model_.mobility
+
+    @property
+    def cell_xy_(self) -> np.ndarray:
+        """Grid cell centres float64 ``[G, 2]`` (m), the columns of ``predict_proba``."""
+        self.check_fitted()
+        return self.model_.lattice_xy
+
+    @property
+    def n_cells_(self) -> int:
+        """Number ``G`` of walkable grid cells of the fitted map."""
+        self.check_fitted()
+        return int(self.model_.graph.n_cells)
+
+    @property
+    def n_offsets_(self) -> int:
+        """Number ``R`` of lattice moves reachable in one slot (``max_speed dt / resolution + 0.5`` cells)."""
+        self.check_fitted()
+        return int(self.model_.graph.n_offsets)
+
+
+def _softmax(emis: np.ndarray) -> np.ndarray:
+    w = np.exp(emis - emis.max(axis=1, keepdims=True))
+    return w / w.sum(axis=1, keepdims=True)
 
 
 class GMA(HMMRadioMap):
@@ -297,7 +364,7 @@ class GMA(HMMRadioMap):
         params = base.params
         for _ in range(3):
             params = fit_params(z, logd, phi, np.asarray(train.los, dtype=bool), params, fit_delay=self.use_delay)
-        cells3 = np.column_stack([base.graph.xy, np.full(base.graph.n_cells, base.extra["height"])])
+        cells3 = np.column_stack([base.graph.xy, np.full(base.graph.n_cells, base.height)])
         true_model = replace(base, params=params, regions=scene.los(cells3))
         return fit_hmm(z, true_model, fix_propagation=True, max_iter=self.max_iter, tol=self.tol,
                        mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress)
