@@ -29,6 +29,7 @@ from radiomap.localize.hmm.radiomap import RadioMap
 from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
 from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
 from radiomap.localize.hmm.viterbi import viterbi2
+from radiomap.localize.hmm.walks import SPLITS, split_walks, walk_slices
 from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Sequence
 
 INITS = ("aoa", "wcl", "random")
@@ -64,6 +65,12 @@ class HMMRadioMap(Localizer):
         best final objective wins (unsupervised selection, no positions involved). Off by default:
         on xing-indoor (1.0, 2.0) helped 3 seeds of 5 but on seed 4 the higher objective picked a
         worse walk (0.62 -> 0.83 m)
+    walks, max_gap : several walks in one dataset (hmmlearn's ``lengths``): cut by ``trajectory_id``
+        ("trajectory"), where time goes back or jumps by more than ``max_gap`` s ("gaps"), "auto" (ids
+        when they name several walks, else gaps) or "one"; propagation and region maps are shared,
+        each walk is decoded with its own chain (``walks.split_walks``)
+    mobility_sharing : "pooled" (one Gauss-Markov fit over all walks) or "per-walk" (each walk its
+        own; new walks are decoded with the pooled fit)
     sequence : treat the query as one time-ordered walk (uses the mobility model) instead of
         independent samples
     estimator : "map" (best cell per sample; with ``sequence`` the Viterbi MAP path) or "mean"
@@ -80,7 +87,8 @@ class HMMRadioMap(Localizer):
     0.03 -> 0.525, 0.05 -> 0.556, 0.1 -> 0.616 (0.0 and -0.02 were worse than 0.02 on all of seeds 5-11).
     Above 0.03 the LOS bonus of the unvisited room outweighs the NLOS restart, which then loses the selection.
 
-    After ``fit``: ``trajectory_ [T, 3]`` the recovered walk (MAP cell path of the final
+    After ``fit``: ``walk_lengths_`` the walks found (ints), ``trajectory_ [T, 3]`` the recovered walk(s)
+    (MAP cell path of the final
     alternating step), ``trajectory_smoothed_ [T, 3]`` its forward-backward posterior mean under
     the fitted model, ``trajectory_los_ [T, B]`` the LOS map at the walk, ``history_`` the
     objective per iteration and start.
@@ -107,6 +115,11 @@ class HMMRadioMap(Localizer):
         "nlos_restart": Param(Boolean(), "one more start with all-NLOS slots from the WCL track"),
         "mobility_scales": Param(Sequence(Interval(float, 0, None, closed="neither")),
                                  "run each start from sigma_v times these factors"),
+        "walks": Param(Options(*SPLITS), "how a dataset is cut into walks: by trajectory_id, at time gaps, "
+                       "'auto' (ids when there are several, else gaps) or 'one'"),
+        "max_gap": Param(Interval(float, 0, None, closed="neither"), "a time step above this (s) starts a new walk"),
+        "mobility_sharing": Param(Options("pooled", "per-walk"), "one set of mobility parameters for all walks, "
+                                  "or one per walk"),
         "sequence": Param(Boolean(), "localize the query as one time-ordered walk"),
         "estimator": Param(Options("map", "mean"), "best cell ('map') or posterior mean ('mean')"),
         "seed": SEED, "progress": PROGRESS,
@@ -119,8 +132,9 @@ class HMMRadioMap(Localizer):
                  shadow: float = SpatialPrior.shadow, los_bias: float = SpatialPrior.los_bias,
                  mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
                  min_innovation_std: float = 1.5, quantisation_aware: bool = True, nlos_restart: bool = True,
-                 mobility_scales: tuple[float, ...] = (1.0,),
-                 sequence: bool = False, estimator: str = "mean", seed: int = 0, progress: bool = False,
+                 mobility_scales: tuple[float, ...] = (1.0,), walks: str = "auto", max_gap: float = 1.0,
+                 mobility_sharing: str = "pooled", sequence: bool = False, estimator: str = "mean", seed: int = 0,
+                 progress: bool = False,
                  device: str | None = None):
         self.resolution = resolution
         self.max_speed = max_speed
@@ -140,6 +154,9 @@ class HMMRadioMap(Localizer):
         self.quantisation_aware = quantisation_aware
         self.nlos_restart = nlos_restart
         self.mobility_scales = mobility_scales
+        self.walks = walks
+        self.max_gap = max_gap
+        self.mobility_sharing = mobility_sharing
         self.sequence = sequence
         self.estimator = estimator
         self.seed = seed
@@ -147,14 +164,10 @@ class HMMRadioMap(Localizer):
         self.device = device
 
     # -- validation and set-up ------------------------------------------------------------------
-    def _slot(self, ds) -> float:
-        ts = ds.timestamps
-        if ts is None or len(ts) < 2:
-            return float(self.dt)
-        d = np.diff(np.asarray(ts, dtype=np.float64))
-        if (d <= 0).any():
-            raise DataError(f"{self.name}: timestamps must increase (the fit needs one time-ordered walk)")
-        return float(np.median(d))
+    def _walks(self, ds) -> tuple[tuple[int, ...], float]:
+        """Walk lengths of ``ds`` (``walks``, ``max_gap``) and the slot (s)."""
+        return split_walks(ds.trajectory_id, ds.timestamps, ds.n_samples, split=self.walks, max_gap=self.max_gap,
+                           dt=self.dt, what=self.name)
 
     def _base_model(self, scene, dt: float) -> HMMModel:
         height = float(scene.user_heights[0])
@@ -180,14 +193,14 @@ class HMMRadioMap(Localizer):
         """
         return MobilityParams.from_sigma(self.mobility_alpha, self.mobility_sigma)
 
-    def _tracks(self, z: np.ndarray, scene) -> dict[str, np.ndarray]:
+    def _tracks(self, z: np.ndarray, scene, lengths) -> dict[str, np.ndarray]:
         ap_xy = scene.ap_positions[:, :2]
         out = {}
         if "aoa" in self.inits:
             out["aoa"] = smooth_track(aoa_track(z[..., 1], z[..., 0], scene.aps, float(scene.user_heights[0]),
-                                                scene.bounds))
+                                                scene.bounds), lengths=lengths)
         if "wcl" in self.inits:
-            out["wcl"] = smooth_track(wcl_track(z[..., 0], ap_xy))
+            out["wcl"] = smooth_track(wcl_track(z[..., 0], ap_xy), lengths=lengths)
         return out
 
     # -- Localizer hooks ------------------------------------------------------------------------
@@ -195,20 +208,24 @@ class HMMRadioMap(Localizer):
         scene = train.scene
         scene.require_geometry(f"{self.name} (radio map over AP distances and angles)")
         require_aps(scene, self.name, min_aps=2, min_antennas=2)
-        dt = self._slot(train)
+        lengths, dt = self._walks(train)
         z = per_ap_features(train, self.delay)
         base = self._base_model(scene, dt)
-        result = self._optimise(z, base, train)
+        result = self._optimise(z, base, train, lengths)
+        self.walk_lengths_ = lengths
         self._store(result)
-        self.trajectory_smoothed_ = self._with_height(self._smooth(emission_table(z, self.model_)))
+        self.trajectory_smoothed_ = self._with_height(
+            self._decode_walks(z, lengths, "smooth", self.model_.mobilities(len(lengths))))
 
-    def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
+    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths) -> FitResult:
         scene = train.scene
-        nlos_track = smooth_track(wcl_track(z[..., 0], scene.ap_positions[:, :2])) if self.nlos_restart else None
-        return fit_hmm(z, base, tracks=self._tracks(z, scene), n_random=int("random" in self.inits),
+        nlos_track = smooth_track(wcl_track(z[..., 0], scene.ap_positions[:, :2]),
+                                  lengths=lengths) if self.nlos_restart else None
+        return fit_hmm(z, base, tracks=self._tracks(z, scene, lengths), n_random=int("random" in self.inits),
                        seed=self.seed, max_iter=self.max_iter, tol=self.tol, inner=self.inner,
                        mobility_scales=tuple(self.mobility_scales), nlos_track=nlos_track, device=self.device,
-                       progress=self.progress)
+                       progress=self.progress, lengths=lengths,
+                       per_walk_mobility=self.mobility_sharing == "per-walk")
 
     def _store(self, result: FitResult) -> None:
         m = result.model
@@ -223,11 +240,14 @@ class HMMRadioMap(Localizer):
         self.fit_info_.notes.update(best_init=result.best_init, final_objective=float(result.objective))
         self.trajectory_los_ = m.regions[result.cells]
 
-    def _emission(self, ds) -> np.ndarray:
+    def _features(self, ds) -> np.ndarray:
         z = per_ap_features(ds, self.delay)
         if z.shape[1] != self.model_.logd.shape[1]:
             raise DataError(f"{self.name}: dataset has {z.shape[1]} APs, the map {self.model_.logd.shape[1]}")
-        return emission_table(z, self.model_)
+        return z
+
+    def _emission(self, ds) -> np.ndarray:
+        return emission_table(self._features(ds), self.model_)
 
     def _predict(self, ds) -> np.ndarray:
         if self.sequence:
@@ -241,24 +261,29 @@ class HMMRadioMap(Localizer):
     def _decode(self, ds, sequence: str) -> np.ndarray:
         if sequence not in SEQUENCE_DECODERS:
             raise ParameterError(f"{self.name}: sequence={sequence!r}; expected one of {SEQUENCE_DECODERS}")
-        m = self.model_
-        emis = self._emission(ds)
-        if len(emis) < 2:
-            return self._with_height(m.lattice_xy[np.argmax(emis, axis=1)])
-        if sequence == "smooth":
-            return self._with_height(self._smooth(emis))
-        cells, _ = viterbi2(emis, self._transitions(), m.graph.prv, device=self.device)
-        return self._with_height(m.lattice_xy[cells])
+        lengths, _ = self._walks(ds)
+        return self._with_height(self._decode_walks(self._features(ds), lengths, sequence))
 
-    def _transitions(self) -> np.ndarray:
+    def _decode_walks(self, z: np.ndarray, lengths, sequence: str, mobilities=None) -> np.ndarray:
+        """Positions ``[T, 2]`` (m): each walk of ``lengths`` decoded under its mobility (default: the pooled
+        ``mobility_``) as its Viterbi path (``sequence="viterbi"``), posterior mean ("smooth") or, for
+        ``sequence="posterior"``, the cell marginals ``[T, G]``."""
         m = self.model_
-        return transition_table(m.graph.offsets, m.graph.delta, m.dt, m.mobility)
-
-    def _smooth(self, emis: np.ndarray) -> np.ndarray:
-        """Forward-backward posterior-mean positions ``[T, 2]`` (m) of the emission table ``[T, G]``."""
-        m = self.model_
-        post = cell_posteriors(emis, self._transitions(), m.graph.prv, m.graph.nxt, device=self.device)
-        return posterior_mean(post, m.lattice_xy)
+        slices = walk_slices(lengths)
+        mobilities = mobilities or (m.mobility,) * len(slices)
+        out = np.empty((len(z), m.graph.n_cells if sequence == "posterior" else 2))
+        for s, mob in zip(slices, mobilities, strict=True):
+            emis = emission_table(z[s], m)
+            trans = transition_table(m.graph.offsets, m.graph.delta, m.dt, mob)
+            if len(emis) < 2:
+                post = _softmax(emis)
+                out[s] = post if sequence == "posterior" else m.lattice_xy[np.argmax(emis, axis=1)]
+            elif sequence == "viterbi":
+                out[s] = m.lattice_xy[viterbi2(emis, trans, m.graph.prv, device=self.device)[0]]
+            else:
+                post = cell_posteriors(emis, trans, m.graph.prv, m.graph.nxt, device=self.device)
+                out[s] = post if sequence == "posterior" else posterior_mean(post, m.lattice_xy)
+        return out
 
     def _with_height(self, xy: np.ndarray) -> np.ndarray:
         return np.column_stack([xy, np.full(len(xy), self.model_.height)])
@@ -269,7 +294,8 @@ class HMMRadioMap(Localizer):
 
         Parameters
         ----------
-        ds : CSIDataset, N samples in time order (same geometry as the training set)
+        ds : CSIDataset, N samples in time order (same geometry as the training set); several walks
+            (``trajectory_id`` or time gaps, as in ``fit``) are decoded one by one
         sequence : "viterbi" (the MAP cell path of the second-order chain, as in training) or
             "smooth" (the forward-backward posterior mean)
 
@@ -296,11 +322,9 @@ class HMMRadioMap(Localizer):
         """
         self.check_fitted()
         self.check_compatible(ds)
-        emis = self._emission(ds)
-        if not sequence or len(emis) < 2:
-            return _softmax(emis)
-        m = self.model_
-        return cell_posteriors(emis, self._transitions(), m.graph.prv, m.graph.nxt, device=self.device)
+        if not sequence:
+            return _softmax(self._emission(ds))
+        return self._decode_walks(self._features(ds), self._walks(ds)[0], "posterior")
 
     def predict_regions(self, ds) -> np.ndarray:
         """LOS flags ``[N, B]`` bool of the map at the predicted (MAP) cells of ``ds``."""
@@ -356,7 +380,7 @@ class GMA(HMMRadioMap):
 
     supervised = True
 
-    def _optimise(self, z: np.ndarray, base: HMMModel, train) -> FitResult:
+    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths) -> FitResult:
         scene = train.scene
         if train.los is None:
             raise DataError(f"{self.name}: the training set needs LOS flags to build the true model")
@@ -367,6 +391,7 @@ class GMA(HMMRadioMap):
         cells3 = np.column_stack([base.graph.xy, np.full(base.graph.n_cells, base.height)])
         true_model = replace(base, params=params, regions=scene.los(cells3))
         return fit_hmm(z, true_model, fix_propagation=True, max_iter=self.max_iter, tol=self.tol,
-                       mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress)
+                       mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress,
+                       lengths=lengths, per_walk_mobility=self.mobility_sharing == "per-walk")
 
 
