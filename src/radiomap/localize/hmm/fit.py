@@ -21,7 +21,7 @@ from radiomap.localize.hmm.likelihood import HMMModel, emission_components, emis
 from radiomap.localize.hmm.mobility import fit_mobility, quantisation_std, transition_table
 from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.regions import map_all_regions
-from radiomap.localize.hmm.viterbi import viterbi2
+from radiomap.localize.hmm.viterbi import map_path
 from radiomap.localize.hmm.walks import walk_slices
 
 
@@ -96,21 +96,22 @@ def _mobility_step(z, cells, model: HMMModel, lengths=None) -> HMMModel:
     return model
 
 
-def decode_walks(z: np.ndarray, model: HMMModel, lengths=None, device=None) -> np.ndarray:
-    """MAP cell path ``int64 [T]`` of every walk (exact second-order Viterbi per walk, each under its
-    own mobility parameters); ``z [T, B, 3]``, ``lengths`` walk lengths (one walk if None)."""
+def decode_walks(z: np.ndarray, model: HMMModel, lengths=None, device=None, beam: int | None = None) -> np.ndarray:
+    """MAP cell path ``int64 [T]`` of every walk (second-order Viterbi per walk, each under its own
+    mobility parameters; exact, or beam-pruned to ``beam`` pair-states per slot); ``z [T, B, 3]``,
+    ``lengths`` walk lengths (one walk if None)."""
     lengths = (len(z),) if lengths is None else tuple(lengths)
     slices = walk_slices(lengths)
     out = np.empty(len(z), dtype=np.int64)
     for s, mob in zip(slices, model.mobilities(len(slices)), strict=True):
         trans = transition_table(model.graph.offsets, model.graph.delta, model.dt, mob)
-        out[s], _ = viterbi2(emission_table(z[s], model), trans, model.graph.prv, device=device)
+        out[s], _ = map_path(emission_table(z[s], model), trans, model.graph, beam=beam, device=device)
     return out
 
 
 def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: float = 1e-4, inner: int = 2,
-                    fix_propagation: bool = False, device=None, label: str = "", bar=None, lengths=None
-                    ) -> tuple[np.ndarray, HMMModel, list[dict]]:
+                    fix_propagation: bool = False, device=None, label: str = "", bar=None, lengths=None,
+                    beam: int | None = None) -> tuple[np.ndarray, HMMModel, list[dict]]:
     """Alternating maximisation from ``model``; stops when the relative gain is below ``tol``.
 
     Input: ``z [T, B, 3]`` features; ``model`` the starting HMMModel; ``lengths`` walk lengths.
@@ -121,7 +122,7 @@ def run_alternating(z: np.ndarray, model: HMMModel, *, max_iter: int = 10, tol: 
     cells = None
     t0 = time.perf_counter()
     for it in range(max_iter):
-        new_cells = decode_walks(z, model, lengths, device)
+        new_cells = decode_walks(z, model, lengths, device, beam)
         # the Viterbi is exact for the float32 emission table; keep the previous path in the rare
         # case rounding makes the new one worse under the float64 objective
         if cells is None or joint_loglik(z, new_cells, model, lengths)["total"] >= joint_loglik(
@@ -253,7 +254,8 @@ def _starts(z, model: HMMModel, tracks, n_random: int, seed: int, inner: int, fi
 def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | None = None, n_random: int = 1,
             seed: int = 0, max_iter: int = 10, tol: float = 1e-4, inner: int = 2, fix_propagation: bool = False,
             mobility_scales: tuple[float, ...] = (1.0,), nlos_track: np.ndarray | None = None, device=None,
-            progress: bool = True, lengths=None, per_walk_mobility: bool = False) -> FitResult:
+            progress: bool = True, lengths=None, per_walk_mobility: bool = False, beam: int | None = None
+            ) -> FitResult:
     """Multi-start alternating optimisation; keeps the start with the best final objective.
 
     Input
@@ -271,6 +273,9 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
         objective is higher
     lengths : walk lengths (ints, sum T) when the rows are several walks; None: one walk
     per_walk_mobility : each walk gets its own Gauss-Markov parameters (else one pooled set)
+    beam : keep the best ``beam`` pair-states per slot in the Viterbi (``viterbi.viterbi2_beam``); None: exact.
+        A pruned path can be worse than the previous one; the trajectory step then keeps the previous
+        path, so the objective stays monotone.
 
     Output
     ------
@@ -287,7 +292,8 @@ def fit_hmm(z: np.ndarray, model: HMMModel, *, tracks: dict[str, np.ndarray] | N
     def run(name: str, start: HMMModel, bar) -> None:
         nonlocal best
         cells, fitted, hist = run_alternating(z, start, max_iter=max_iter, tol=tol, inner=inner, lengths=lengths,
-                                              fix_propagation=fix_propagation, device=device, label=name, bar=bar)
+                                              fix_propagation=fix_propagation, device=device, label=name, bar=bar,
+                                              beam=beam)
         history.extend(hist)
         if best is None or hist[-1]["total"] > best.objective:
             best = FitResult(cells=cells, model=fitted, objective=hist[-1]["total"], best_init=name)

@@ -28,7 +28,7 @@ from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.radiomap import RadioMap
 from radiomap.localize.hmm.regions import SpatialPrior, shadow_pairs
 from radiomap.localize.hmm.smoother import cell_posteriors, posterior_mean
-from radiomap.localize.hmm.viterbi import viterbi2
+from radiomap.localize.hmm.viterbi import map_path
 from radiomap.localize.hmm.walks import SPLITS, split_walks, walk_slices
 from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Sequence
 
@@ -71,6 +71,8 @@ class HMMRadioMap(Localizer):
         each walk is decoded with its own chain (``walks.split_walks``)
     mobility_sharing : "pooled" (one Gauss-Markov fit over all walks) or "per-walk" (each walk its
         own; new walks are decoded with the pooled fit)
+    beam : the Viterbi keeps the best ``beam`` pair-states (cell, move) per slot (``viterbi.viterbi2_beam``:
+        memory ``O(T beam)``, exact when ``beam >= G R``); None: the exact dense recursion
     sequence : treat the query as one time-ordered walk (uses the mobility model) instead of
         independent samples
     estimator : "map" (best cell per sample; with ``sequence`` the Viterbi MAP path) or "mean"
@@ -120,6 +122,8 @@ class HMMRadioMap(Localizer):
         "max_gap": Param(Interval(float, 0, None, closed="neither"), "a time step above this (s) starts a new walk"),
         "mobility_sharing": Param(Options("pooled", "per-walk"), "one set of mobility parameters for all walks, "
                                   "or one per walk"),
+        "beam": Param(AnyOf(NoneValue("exact"), Interval(int, 1, None)),
+                      "pair-states kept per slot by the Viterbi (None: exact)"),
         "sequence": Param(Boolean(), "localize the query as one time-ordered walk"),
         "estimator": Param(Options("map", "mean"), "best cell ('map') or posterior mean ('mean')"),
         "seed": SEED, "progress": PROGRESS,
@@ -133,9 +137,8 @@ class HMMRadioMap(Localizer):
                  mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
                  min_innovation_std: float = 1.5, quantisation_aware: bool = True, nlos_restart: bool = True,
                  mobility_scales: tuple[float, ...] = (1.0,), walks: str = "auto", max_gap: float = 1.0,
-                 mobility_sharing: str = "pooled", sequence: bool = False, estimator: str = "mean", seed: int = 0,
-                 progress: bool = False,
-                 device: str | None = None):
+                 mobility_sharing: str = "pooled", beam: int | None = None, sequence: bool = False,
+                 estimator: str = "mean", seed: int = 0, progress: bool = False, device: str | None = None):
         self.resolution = resolution
         self.max_speed = max_speed
         self.dt = dt
@@ -157,6 +160,7 @@ class HMMRadioMap(Localizer):
         self.walks = walks
         self.max_gap = max_gap
         self.mobility_sharing = mobility_sharing
+        self.beam = beam
         self.sequence = sequence
         self.estimator = estimator
         self.seed = seed
@@ -225,7 +229,7 @@ class HMMRadioMap(Localizer):
                        seed=self.seed, max_iter=self.max_iter, tol=self.tol, inner=self.inner,
                        mobility_scales=tuple(self.mobility_scales), nlos_track=nlos_track, device=self.device,
                        progress=self.progress, lengths=lengths,
-                       per_walk_mobility=self.mobility_sharing == "per-walk")
+                       per_walk_mobility=self.mobility_sharing == "per-walk", beam=self.beam)
 
     def _store(self, result: FitResult) -> None:
         m = result.model
@@ -279,7 +283,7 @@ class HMMRadioMap(Localizer):
                 post = _softmax(emis)
                 out[s] = post if sequence == "posterior" else m.lattice_xy[np.argmax(emis, axis=1)]
             elif sequence == "viterbi":
-                out[s] = m.lattice_xy[viterbi2(emis, trans, m.graph.prv, device=self.device)[0]]
+                out[s] = m.lattice_xy[map_path(emis, trans, m.graph, beam=self.beam, device=self.device)[0]]
             else:
                 post = cell_posteriors(emis, trans, m.graph.prv, m.graph.nxt, device=self.device)
                 out[s] = post if sequence == "posterior" else posterior_mean(post, m.lattice_xy)
@@ -392,6 +396,6 @@ class GMA(HMMRadioMap):
         true_model = replace(base, params=params, regions=scene.los(cells3))
         return fit_hmm(z, true_model, fix_propagation=True, max_iter=self.max_iter, tol=self.tol,
                        mobility_scales=tuple(self.mobility_scales), device=self.device, progress=self.progress,
-                       lengths=lengths, per_walk_mobility=self.mobility_sharing == "per-walk")
+                       lengths=lengths, per_walk_mobility=self.mobility_sharing == "per-walk", beam=self.beam)
 
 
