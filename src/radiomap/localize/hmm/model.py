@@ -20,7 +20,7 @@ from radiomap.errors import DataError, ParameterError
 from radiomap.features.seed000 import DELAY_FEATURES, per_ap_features
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer, require_aps
 from radiomap.localize.hmm.fit import FitResult, fit_hmm
-from radiomap.localize.hmm.grid import build_cell_graph
+from radiomap.localize.hmm.grid import build_cell_graph, reachable_cells
 from radiomap.localize.hmm.init import aoa_track, smooth_track, wcl_track
 from radiomap.localize.hmm.likelihood import HMMModel, cell_geometry, emission_table
 from radiomap.localize.hmm.mobility import MobilityParams, transition_table
@@ -71,6 +71,9 @@ class HMMRadioMap(Localizer):
         each walk is decoded with its own chain (``walks.split_walks``)
     mobility_sharing : "pooled" (one Gauss-Markov fit over all walks) or "per-walk" (each walk its
         own; new walks are decoded with the pooled fit)
+    grid, grid_margin : the cells of the map: "scene" (the scene's walkable grid) or "tracks" (only cells
+        within ``grid_margin`` m of the position-free AoA / WCL starting tracks; for a measured scene whose
+        box is wrong or far larger than the area walked, ``grid.reachable_cells``)
     beam : the Viterbi keeps the best ``beam`` pair-states (cell, move) per slot (``viterbi.viterbi2_beam``:
         memory ``O(T beam)``, exact when ``beam >= G R``); None: the exact dense recursion
     sequence : treat the query as one time-ordered walk (uses the mobility model) instead of
@@ -122,6 +125,9 @@ class HMMRadioMap(Localizer):
         "max_gap": Param(Interval(float, 0, None, closed="neither"), "a time step above this (s) starts a new walk"),
         "mobility_sharing": Param(Options("pooled", "per-walk"), "one set of mobility parameters for all walks, "
                                   "or one per walk"),
+        "grid": Param(Options("scene", "tracks"), "grid cells: the scene's walkable grid, or those within "
+                      "grid_margin of the position-free starting tracks (the area the walks reach)"),
+        "grid_margin": Param(Interval(float, 0, None), "distance (m) from the tracks a 'tracks' grid reaches"),
         "beam": Param(AnyOf(NoneValue("exact"), Interval(int, 1, None)),
                       "pair-states kept per slot by the Viterbi (None: exact)"),
         "sequence": Param(Boolean(), "localize the query as one time-ordered walk"),
@@ -137,7 +143,8 @@ class HMMRadioMap(Localizer):
                  mobility_alpha: float = 0.9, mobility_sigma: float = 1.5,
                  min_innovation_std: float = 1.5, quantisation_aware: bool = True, nlos_restart: bool = True,
                  mobility_scales: tuple[float, ...] = (1.0,), walks: str = "auto", max_gap: float = 1.0,
-                 mobility_sharing: str = "pooled", beam: int | None = None, sequence: bool = False,
+                 mobility_sharing: str = "pooled", grid: str = "scene", grid_margin: float = 3.0,
+                 beam: int | None = None, sequence: bool = False,
                  estimator: str = "mean", seed: int = 0, progress: bool = False, device: str | None = None):
         self.resolution = resolution
         self.max_speed = max_speed
@@ -160,6 +167,8 @@ class HMMRadioMap(Localizer):
         self.walks = walks
         self.max_gap = max_gap
         self.mobility_sharing = mobility_sharing
+        self.grid = grid
+        self.grid_margin = grid_margin
         self.beam = beam
         self.sequence = sequence
         self.estimator = estimator
@@ -173,9 +182,17 @@ class HMMRadioMap(Localizer):
         return split_walks(ds.trajectory_id, ds.timestamps, ds.n_samples, split=self.walks, max_gap=self.max_gap,
                            dt=self.dt, what=self.name)
 
-    def _base_model(self, scene, dt: float) -> HMMModel:
+    def _cells(self, scene, z: np.ndarray, tracks: dict[str, np.ndarray]) -> np.ndarray:
+        """Grid cells ``[G, 3]`` (m): the scene's walkable grid, or (``grid="tracks"``) the part within
+        ``grid_margin`` of the position-free heuristic tracks (``grid.reachable_cells``)."""
         height = float(scene.user_heights[0])
-        cells = scene.grid(self.resolution, height=height)
+        if self.grid == "scene":
+            return scene.grid(self.resolution, height=height)
+        pts = list(tracks.values()) or [wcl_track(z[..., 0], scene.ap_positions[:, :2])]
+        return reachable_cells(scene, self.resolution, height, np.concatenate(pts), self.grid_margin)
+
+    def _base_model(self, scene, dt: float, cells: np.ndarray) -> HMMModel:
+        height = float(scene.user_heights[0])
         graph = build_cell_graph(cells[:, :2], self.resolution, self.max_speed * dt / self.resolution + 0.5)
         logd, phi = cell_geometry(cells, scene.aps)
         n_b = len(scene.aps)
@@ -214,18 +231,19 @@ class HMMRadioMap(Localizer):
         require_aps(scene, self.name, min_aps=2, min_antennas=2)
         lengths, dt = self._walks(train)
         z = per_ap_features(train, self.delay)
-        base = self._base_model(scene, dt)
-        result = self._optimise(z, base, train, lengths)
+        tracks = self._tracks(z, scene, lengths)
+        base = self._base_model(scene, dt, self._cells(scene, z, tracks))
+        result = self._optimise(z, base, train, lengths, tracks)
         self.walk_lengths_ = lengths
         self._store(result)
         self.trajectory_smoothed_ = self._with_height(
             self._decode_walks(z, lengths, "smooth", self.model_.mobilities(len(lengths))))
 
-    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths) -> FitResult:
+    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths, tracks) -> FitResult:
         scene = train.scene
         nlos_track = smooth_track(wcl_track(z[..., 0], scene.ap_positions[:, :2]),
                                   lengths=lengths) if self.nlos_restart else None
-        return fit_hmm(z, base, tracks=self._tracks(z, scene, lengths), n_random=int("random" in self.inits),
+        return fit_hmm(z, base, tracks=tracks, n_random=int("random" in self.inits),
                        seed=self.seed, max_iter=self.max_iter, tol=self.tol, inner=self.inner,
                        mobility_scales=tuple(self.mobility_scales), nlos_track=nlos_track, device=self.device,
                        progress=self.progress, lengths=lengths,
@@ -384,7 +402,7 @@ class GMA(HMMRadioMap):
 
     supervised = True
 
-    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths) -> FitResult:
+    def _optimise(self, z: np.ndarray, base: HMMModel, train, lengths, tracks) -> FitResult:
         scene = train.scene
         if train.los is None:
             raise DataError(f"{self.name}: the training set needs LOS flags to build the true model")
