@@ -22,7 +22,7 @@ from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer, requ
 from radiomap.localize.hmm.fit import FitResult, fit_hmm
 from radiomap.localize.hmm.grid import build_cell_graph, reachable_cells
 from radiomap.localize.hmm.init import aoa_track, smooth_track, wcl_track
-from radiomap.localize.hmm.likelihood import HMMModel, cell_geometry, emission_table
+from radiomap.localize.hmm.likelihood import HMMModel, cell_geometry, emission_components, emission_table, select_region
 from radiomap.localize.hmm.mobility import MobilityParams, transition_table
 from radiomap.localize.hmm.propagation import default_params, fit_params
 from radiomap.localize.hmm.radiomap import RadioMap
@@ -352,6 +352,36 @@ class HMMRadioMap(Localizer):
         """LOS flags ``[N, B]`` bool of the map at the predicted (MAP) cells of ``ds``."""
         self.check_fitted()
         return self.model_.regions[np.argmax(self._emission(ds), axis=1)]
+
+    def feature_loglik(self, ds, xy: np.ndarray) -> np.ndarray:
+        """Log-likelihood of each sample's features at given positions under the fitted map, per feature.
+
+        Parameters
+        ----------
+        ds : CSIDataset, N samples
+        xy : float [N, 2] (m), positions (read at their nearest grid cell), e.g. true or recovered ones
+
+        Returns
+        -------
+        float64 [N, 3] : nats of (power, angle, delay) summed over APs, each AP in the map's region at the cell
+        (the delay column is 0 when ``use_delay`` is off).
+        """
+        self.check_fitted()
+        self.check_compatible(ds)
+        m = self.model_
+        z = self._features(ds)
+        cells = m.graph.nearest(np.asarray(xy, dtype=np.float64)[:, :2])
+        out = np.zeros((len(z), 3))
+        for k in range(3):
+            if m.features[k]:
+                only = replace(m, features=tuple(i == k for i in range(3)))
+                out[:, k] = select_region(emission_components(z, cells, only), m.regions[cells]).sum(-1)
+        return out
+
+    def regions_at(self, xy: np.ndarray) -> np.ndarray:
+        """LOS flags bool ``[N, B]`` of the fitted map at the grid cells nearest to ``xy [N, 2]`` (m)."""
+        self.check_fitted()
+        return self.model_.regions[self.model_.graph.nearest(np.asarray(xy, dtype=np.float64)[:, :2])]
 
     @property
     def radio_map_(self) -> RadioMap:
