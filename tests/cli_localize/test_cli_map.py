@@ -33,7 +33,7 @@ def test_map_writes_the_models_radio_map(models):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
         ["angle.png", "delay.png", "los.png", "power.png", "radiomap.h5"]
-    rmap = Localizer.load(models / "hmm").radio_map()
+    rmap = Localizer.load(models / "hmm").radio_map_
     with h5py.File(out / "radiomap.h5", "r") as f:
         assert f.attrs["schema"] == "radiomap-radiomap"
         np.testing.assert_array_equal(f["xy"][()], rmap.xy)

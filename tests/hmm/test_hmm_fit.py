@@ -77,6 +77,28 @@ def test_localization_single_and_sequence(data, fitted):
     assert gap < 0.5 * _err(fitted.trajectory_, data[1].positions).mean() + 0.1
 
 
+def test_public_decode_and_posteriors_match_the_parameter_paths(data, fitted):
+    _, _, test = data
+    viterbi, smooth = fitted.decode(test, "viterbi"), fitted.decode(test, sequence="smooth")
+    seq = fitted.clone().set_params(sequence=True, estimator="map")
+    vars(seq).update(fitted.learned())
+    np.testing.assert_array_equal(seq.predict(test), viterbi)
+    seq.set_params(estimator="mean")
+    np.testing.assert_allclose(seq.predict(test), smooth)
+    for sequence in (False, True):
+        post = fitted.predict_proba(test, sequence=sequence)
+        assert post.shape == (test.n_samples, fitted.n_cells_)
+        np.testing.assert_allclose(post.sum(1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(fitted.predict_proba(test, sequence=True) @ fitted.cell_xy_, smooth[:, :2],
+                               atol=1e-9)
+    np.testing.assert_allclose(fitted.predict_proba(test) @ fitted.cell_xy_, fitted.predict(test)[:, :2],
+                               atol=1e-9)
+    assert fitted.n_offsets_ == 13 and fitted.mobility_.innovation_std >= fitted.min_innovation_std - 1e-12
+    assert fitted.initial_mobility.sigma_v == pytest.approx(fitted.mobility_sigma)
+    with pytest.raises(ParameterError):
+        fitted.decode(test, "beam")
+
+
 def test_mobility_initialisation_off_by_factor_two_still_converges(data):
     scene, train, _ = data
     # floor at 0.05 m/s so that sigma_v x 0.5 is a different start (the default floor would clamp it)
@@ -88,7 +110,7 @@ def test_mobility_initialisation_off_by_factor_two_still_converges(data):
         loc = fits[f]
         assert loc.history_[0]["mobility"] != ref.history_[0]["mobility"]  # really another start
         assert _err(loc.trajectory_, train.positions).mean() < err0 + 0.1
-        assert loc.model_.mobility.sigma_v == pytest.approx(ref.model_.mobility.sigma_v, rel=0.3)
+        assert loc.mobility_.sigma_v == pytest.approx(ref.mobility_.sigma_v, rel=0.3)
 
 
 def test_save_load_roundtrip_and_radio_map(tmp_path, data, fitted):
@@ -97,12 +119,13 @@ def test_save_load_roundtrip_and_radio_map(tmp_path, data, fitted):
     loaded = Localizer.load(tmp_path / "m")
     assert isinstance(loaded, HMMRadioMap)
     np.testing.assert_allclose(loaded.predict(test), fitted.predict(test))
-    rm = fitted.radio_map()
+    rm = fitted.radio_map_
     rm.save(tmp_path / "rm")
     back = RadioMap.load(tmp_path / "rm")
     np.testing.assert_array_equal(back.los, rm.los)
     np.testing.assert_allclose(back.power, rm.power)
-    assert back.los.shape == (fitted.model_.graph.n_cells, scene.n_aps)
+    assert back.los.shape == (fitted.n_cells_, scene.n_aps)
+    assert rm.xy.shape == fitted.cell_xy_.shape
     fig = rm.plot(scene, "power")
     assert len(fig.axes) >= scene.n_aps
 

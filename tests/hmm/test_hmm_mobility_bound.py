@@ -18,10 +18,10 @@ def test_start_below_bound_is_used_then_projected(train):
     bound = 0.8
     low = HMMRadioMap(inits=("aoa",), max_iter=4, mobility_sigma=0.5, min_innovation_std=bound,
                       mobility_scales=(1.0,))
-    assert low._initial_mobility().innovation_std < bound  # not clamped at the start
+    assert low.initial_mobility.innovation_std < bound  # not clamped at the start
     low.fit(train.without_positions())
     hist = low.history_
-    assert low.model_.mobility.innovation_std >= bound - 1e-12
+    assert low.mobility_.innovation_std >= bound - 1e-12
     totals = np.array([h["total"] for h in hist])
     assert np.all(np.diff(totals) >= -1e-6 * np.abs(totals[:-1]))
     ref = HMMRadioMap(inits=("aoa",), max_iter=4, mobility_sigma=2.0 * bound / np.sqrt(1 - 0.9 ** 2),

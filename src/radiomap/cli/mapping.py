@@ -29,10 +29,10 @@ def map_cmd(
     check_output(output, kind="dir", overwrite=force, inputs=[model], what="radio map folder")
     floor = get_scene(scene) if scene is not None else None
     loc = Localizer.load(model)
-    if not callable(getattr(loc, "radio_map", None)):
-        with_map = [n for n in LOCALIZERS.names() if callable(getattr(LOCALIZERS.get(n), "radio_map", None))]
+    if not hasattr(type(loc), "radio_map_"):
+        with_map = [n for n in LOCALIZERS.names() if hasattr(LOCALIZERS.get(n), "radio_map_")]
         raise ParameterError(f"{model}: a {loc.name!r} model has no radio map (only {', '.join(with_map)} do)")
-    rmap = loc.radio_map()
+    rmap = loc.radio_map_
     files = export_radio_map(rmap, output, scene=floor, overwrite=force)
     console.print(f"wrote {output}: {len(rmap.xy)} cells x {rmap.los.shape[1]} APs at {rmap.delta:g} m "
                   f"({', '.join(f for f in files if not f.startswith('.'))})")

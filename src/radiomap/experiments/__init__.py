@@ -11,6 +11,7 @@ EXPERIMENTS = Registry("experiment", {
     "xing2025": "radiomap.experiments.xing2025:run",
     "chatelier2025": "radiomap.experiments.chatelier2025:run",
     "zhao2026": "radiomap.experiments.zhao2026:run",
+    "crowd": "radiomap.experiments.crowd:run",
 })
 
 __all__ = ["EXPERIMENTS"]

@@ -81,3 +81,27 @@ SEED000 = Feature(_seed000, "seed 000 vector: float64 [N, 3 B] = power (dB), MUS
                                     "grid_step_deg": Param(Interval(float, 0, 10, closed="right"),
                                                            "MUSIC grid step (degrees)")},
                   defaults={"delay": "selectivity", "grid_step_deg": 0.1})
+
+
+def per_ap_features(ds, delay: str = "selectivity") -> np.ndarray:
+    """The ``seed000`` feature regrouped per AP, as the HMM and channel charting model it.
+
+    Reads the registered ``seed000`` feature (stored in ``ds.features`` or computed,
+    ``radiomap.features.stage.extract``).
+
+    Parameters
+    ----------
+    ds : CSIDataset with CSI or a stored ``seed000`` feature (N samples, B APs)
+    delay : "selectivity" (returned as log10 of the frequency selectivity) or "rms" (RMS delay spread in ns)
+
+    Returns
+    -------
+    float64 [N, B, 3] : (power dB, MUSIC cone angle rad, delay feature) per sample and AP.
+    """
+    from radiomap.features.stage import extract
+
+    v = np.asarray(extract(ds, "seed000", delay=delay), dtype=np.float64)
+    n_b = v.shape[1] // 3
+    power, angle, dl = v[:, :n_b], v[:, n_b:2 * n_b], v[:, 2 * n_b:]
+    dl = np.log10(np.maximum(dl, 1e-12)) if delay == "selectivity" else dl * 1e9
+    return np.stack([power, angle, dl], axis=-1)

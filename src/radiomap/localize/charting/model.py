@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from radiomap.errors import DataError, ParameterError
+from radiomap.features.seed000 import per_ap_features
 from radiomap.localize.base import PROGRESS, SEED, Localizer
 from radiomap.localize.charting.losses import (
     bilateration_loss,
@@ -126,9 +127,7 @@ class ChannelCharting(Localizer):
         self.progress = progress
 
     def _inputs(self, ds) -> np.ndarray:
-        from radiomap.localize.hmm.model import hmm_features
-
-        return chart_inputs(hmm_features(ds))
+        return chart_inputs(per_ap_features(ds))
 
     def _fit(self, train) -> None:
         if self.t_far <= self.t_close:
@@ -137,9 +136,7 @@ class ChannelCharting(Localizer):
         scene.require_geometry(f"{self.name} (bilateration and LOS-box losses)")
         if train.timestamps is None:
             raise DataError(f"{self.name}: the training set needs timestamps for the triplet loss")
-        from radiomap.localize.hmm.model import hmm_features
-
-        z = hmm_features(train)
+        z = per_ap_features(train)
         x = chart_inputs(z)
         self.mean_, self.std_ = x.mean(0), np.maximum(x.std(0), 1e-6)
         ap_xy = scene.ap_positions[:, :2]

@@ -8,7 +8,7 @@ for other tools), ``model`` (localizers).
 """
 
 from radiomap.localize.hmm.export import export_radio_map, write_radio_map_h5
-from radiomap.localize.hmm.model import GMA, HMMRadioMap, hmm_features
+from radiomap.localize.hmm.model import GMA, HMMRadioMap
 from radiomap.localize.hmm.radiomap import RadioMap
 
-__all__ = ["GMA", "HMMRadioMap", "RadioMap", "export_radio_map", "hmm_features", "write_radio_map_h5"]
+__all__ = ["GMA", "HMMRadioMap", "RadioMap", "export_radio_map", "write_radio_map_h5"]

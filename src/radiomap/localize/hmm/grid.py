@@ -159,3 +159,44 @@ def _lookup(table: np.ndarray, origin: np.ndarray, ij: np.ndarray) -> np.ndarray
     out = np.full(ij.shape[:-1], -1, dtype=np.int64)
     out[ok] = table[rel[ok][:, 0], rel[ok][:, 1]]
     return out
+
+
+def reachable_cells(scene, resolution: float, height: float, points: np.ndarray, margin: float) -> np.ndarray:
+    """Walkable cells of the scene's lattice within ``margin`` m of ``points``: the area a fit can reach.
+
+    Only the box around the points (plus the margin, clipped to the scene box) is enumerated, so a
+    measured scene whose walkable box is far too large (or wrong) costs what the data cover, not what
+    the box claims. Cells are those of ``scene.grid(resolution)`` (same lattice), restricted.
+
+    Parameters
+    ----------
+    scene : Scene (``bounds``, ``contains``)
+    resolution : lattice pitch (m); height : user height (m) of the returned cells
+    points : float [N, 2] (m), e.g. position-free heuristic tracks of the training walks
+    margin : float (m), distance to the nearest point a cell may have
+
+    Returns
+    -------
+    float64 [G, 3] : cell centres (m).
+    """
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(points, dtype=np.float64)[:, :2]
+    if len(pts) == 0 or not np.isfinite(pts).all():
+        raise ParameterError("reachable_cells needs finite points")
+    x0, x1, y0, y1 = scene.bounds
+    lo = np.maximum(pts.min(0) - margin, (x0, y0))
+    hi = np.minimum(pts.max(0) + margin, (x1, y1))
+    i = np.arange(np.floor((lo[0] - x0) / resolution), np.ceil((hi[0] - x0) / resolution) + 1)
+    j = np.arange(np.floor((lo[1] - y0) / resolution), np.ceil((hi[1] - y0) / resolution) + 1)
+    check_allocation(48 * len(i) * len(j), f"a {resolution} m grid over the {hi[0] - lo[0]:.4g} m x "
+                     f"{hi[1] - lo[1]:.4g} m box the walks reach", "raise resolution= or lower grid_margin=")
+    xs, ys = x0 + resolution / 2 + i * resolution, y0 + resolution / 2 + j * resolution
+    xs, ys = xs[(xs > x0) & (xs < x1)], ys[(ys > y0) & (ys < y1)]
+    xx, yy = np.meshgrid(xs, ys, indexing="ij")
+    xy = np.stack([xx.ravel(), yy.ravel()], axis=-1)
+    xy = xy[scene.contains(xy)]
+    xy = xy[cKDTree(pts).query(xy, distance_upper_bound=margin + 1e-9)[0] <= margin + 1e-9]
+    if len(xy) == 0:
+        raise ParameterError(f"no walkable cell within {margin} m of the walks")
+    return np.column_stack([xy, np.full(len(xy), float(height))])

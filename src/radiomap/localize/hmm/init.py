@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
+from radiomap.localize.hmm.walks import walk_slices
+
 
 def wcl_track(power_db: np.ndarray, ap_xy: np.ndarray, g: float = 1.0) -> np.ndarray:
     """Weighted-centroid positions ``[T, 2]`` from powers ``[T, B]`` (dB) and ``ap_xy [B, 2]`` (m)."""
@@ -46,6 +48,12 @@ def aoa_track(angle: np.ndarray, power_db: np.ndarray, aps, user_height: float,
     return x
 
 
-def smooth_track(xy: np.ndarray, size: int = 5) -> np.ndarray:
-    """Running median over time (per axis) of ``xy [T, 2]``."""
-    return median_filter(np.asarray(xy, dtype=np.float64), size=(size, 1), mode="nearest")
+def smooth_track(xy: np.ndarray, size: int = 5, lengths=None) -> np.ndarray:
+    """Running median over time (per axis) of ``xy [T, 2]`` (m), within each walk of ``lengths`` (ints, sum T)."""
+    xy = np.asarray(xy, dtype=np.float64)
+    if lengths is None:
+        return median_filter(xy, size=(size, 1), mode="nearest")
+    out = np.empty_like(xy)
+    for s in walk_slices(lengths):
+        out[s] = median_filter(xy[s], size=(size, 1), mode="nearest")
+    return out

@@ -8,14 +8,16 @@ models of ``propagation``, the Gauss-Markov transition of ``mobility`` and the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from radiomap.errors import ParameterError
 from radiomap.localize.hmm.grid import CellGraph
-from radiomap.localize.hmm.mobility import MobilityParams, mobility_loglik
+from radiomap.localize.hmm.mobility import MIN_INNOVATION_STD, MobilityParams, mobility_loglik
 from radiomap.localize.hmm.propagation import PropagationParams, angle_loglik, component_loglik, gauss_loglik
 from radiomap.localize.hmm.regions import SpatialPrior, spatial_term
+from radiomap.localize.hmm.walks import walk_slices
 
 
 @dataclass(eq=False)
@@ -25,7 +27,12 @@ class HMMModel:
     graph : CellGraph (G cells); logd, phi : [G, B] log10 distance and cone angle of each cell to
     each AP; params : PropagationParams; regions : bool [G, B] (True = LOS); mobility :
     MobilityParams; dt : slot (s); prior : SpatialPrior; shadows : per-AP (parent, child) pairs;
-    features : which of (power, angle, delay) enter the emission.
+    features : which of (power, angle, delay) enter the emission; height : user height (m) of the
+    grid plane; min_innovation_std : lower bound (m/s) on the fitted innovation std of the mobility
+    MLE; quantisation_aware : raise that bound by the lattice quantisation std
+    (``mobility.quantisation_std``) in the mobility step of ``fit``; walk_mobility : one MobilityParams
+    per training walk when each walk has its own (``mobility`` is then their pooled fit, used for new
+    walks), empty when all walks share ``mobility``.
     """
 
     graph: CellGraph
@@ -38,7 +45,18 @@ class HMMModel:
     prior: SpatialPrior
     shadows: list[np.ndarray]
     features: tuple[bool, bool, bool] = (True, True, True)
-    extra: dict = field(default_factory=dict)
+    height: float = 0.0
+    min_innovation_std: float = MIN_INNOVATION_STD
+    quantisation_aware: bool = False
+    walk_mobility: tuple[MobilityParams, ...] = ()
+
+    def mobilities(self, n_walks: int) -> tuple[MobilityParams, ...]:
+        """Mobility parameters of each of ``n_walks`` walks (``walk_mobility`` or ``mobility`` for all)."""
+        if not self.walk_mobility:
+            return (self.mobility,) * n_walks
+        if len(self.walk_mobility) != n_walks:
+            raise ParameterError(f"model has mobility for {len(self.walk_mobility)} walks, the data {n_walks}")
+        return self.walk_mobility
 
     @property
     def lattice_xy(self) -> np.ndarray:
@@ -115,16 +133,23 @@ def emission_components(z: np.ndarray, cells: np.ndarray, model: HMMModel) -> np
     return component_loglik(z, model.logd[c], model.phi[c], model.params, model.features)
 
 
-def joint_loglik(z: np.ndarray, cells: np.ndarray, model: HMMModel) -> dict[str, float]:
+def joint_loglik(z: np.ndarray, cells: np.ndarray, model: HMMModel, lengths=None) -> dict[str, float]:
     """The objective (eq. 10) of a cell path ``cells [T]`` given features ``z [T, B, 3]``.
+
+    With ``lengths`` (walk lengths, sum ``T``) the rows are several walks: the mobility term is the
+    sum over walks (each with its own parameters when ``model.walk_mobility`` is set), emissions and
+    the spatial prior are shared.
 
     Output: ``{"total", "emission", "mobility", "spatial"}`` (nats).
     """
     c = np.asarray(cells, dtype=np.int64)
     emis = float(select_region(emission_components(z, c, model), model.regions[c]).sum())
-    mob = mobility_loglik(model.lattice_xy[c], model.dt, model.mobility)
-    moves = model.graph.moves(c)
-    if (moves < 0).any():
-        mob = -np.inf
+    slices = walk_slices((len(c),) if lengths is None else lengths)
+    xy = model.lattice_xy[c]
+    mob = 0.0
+    for s, params in zip(slices, model.mobilities(len(slices)), strict=True):
+        mob += mobility_loglik(xy[s], model.dt, params)
+        if (model.graph.moves(c[s]) < 0).any():
+            mob = -np.inf
     spat = spatial_term(model.regions, model.graph.pairs, model.shadows, model.prior)
     return {"total": emis + mob + spat, "emission": emis, "mobility": mob, "spatial": spat}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from radiomap.errors import ParameterError
+from radiomap.localize.hmm.walks import walk_slices
 
 MIN_INNOVATION_STD = 0.05
 """Floor on ``s`` (m/s), keeps the objective bounded on a lattice where moves repeat exactly."""
@@ -97,7 +98,7 @@ def quantisation_std(alpha: float | np.ndarray, delta: float, dt: float) -> floa
 
 
 def fit_mobility(xy: np.ndarray, dt: float, min_std: float = MIN_INNOVATION_STD, delta: float = 0.0,
-                 n_alpha: int = 1000) -> MobilityParams:
+                 n_alpha: int = 1000, lengths=None) -> MobilityParams:
     """Maximum-likelihood Gauss-Markov parameters of a trajectory ``xy [T, 2]`` (m), constrained to
     ``s >= floor(alpha) = sqrt(min_std^2 + quantisation_std(alpha, delta, dt)^2)`` (m/s).
 
@@ -108,11 +109,19 @@ def fit_mobility(xy: np.ndarray, dt: float, min_std: float = MIN_INNOVATION_STD,
     the floor is constant and the profile optimum is the clipped least-squares ``alpha``; with one,
     the profile is evaluated on ``n_alpha`` values of ``alpha`` (vectorised), so the fit is the
     constrained MLE to within ``1 / n_alpha``.
+
+    With ``lengths`` (walk lengths, sum ``T``) ``xy`` holds several walks one after the other; the
+    pairs of consecutive velocities are taken within walks only and one set of parameters is fitted
+    to all of them (pooled MLE).
     """
-    v = np.diff(np.asarray(xy, dtype=np.float64)[:, :2], axis=0) / dt
-    if len(v) < 3:
-        raise ParameterError(f"need at least 4 positions to fit mobility, got {len(v) + 1}")
-    a, b = v[:-1], v[1:]
+    xy = np.asarray(xy, dtype=np.float64)[:, :2]
+    parts = [xy] if lengths is None else [xy[s] for s in walk_slices(lengths)]
+    vs = [np.diff(p, axis=0) / dt for p in parts]
+    pairs = [(v[:-1], v[1:]) for v in vs if len(v) >= 2]
+    if sum(len(p[0]) for p in pairs) < 2:
+        raise ParameterError(f"need at least 4 positions in a walk to fit mobility, got walks of "
+                             f"{[len(p) for p in parts]}")
+    a, b = np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
     ac, bc = a - a.mean(0), b - b.mean(0)
     saa, sab, sbb = float((ac ** 2).sum()), float((ac * bc).sum()), float((bc ** 2).sum())
     alpha_ls = float(np.clip(sab / saa if saa > 0 else 0.0, 0.0, 0.999))

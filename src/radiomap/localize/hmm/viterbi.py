@@ -86,6 +86,17 @@ def viterbi2(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, *, init: 
     return run_recursion(_viterbi2, dev, e, trans, prv, init, dev, dtype)
 
 
+def map_path(emission: np.ndarray, trans: np.ndarray, graph, *, beam: int | None = None,
+             device: str | torch.device | None = None) -> tuple[np.ndarray, float]:
+    """MAP cell path ``int64 [T]`` and its score: ``viterbi2`` (exact) or, with ``beam``, ``viterbi2_beam``.
+
+    ``emission [T, G]``, ``trans [R, R]``, ``graph`` a ``CellGraph`` (its ``prv`` / ``nxt`` tables).
+    """
+    if beam is None:
+        return viterbi2(emission, trans, graph.prv, device=device)
+    return viterbi2_beam(emission, trans, graph.prv, graph.nxt, beam, device=device)
+
+
 def run_recursion(fn, dev: torch.device, *args):
     """``fn(*args)``, single-threaded when ``dev`` is the CPU (restoring the setting after).
 
@@ -179,3 +190,85 @@ def path_score(path: np.ndarray, emission: np.ndarray, trans: np.ndarray, moves:
     if init is not None:
         s += float(np.asarray(init)[moves[0]])
     return s + float(np.asarray(trans)[moves[:-1], moves[1:]].sum())
+
+
+def viterbi2_beam(emission: np.ndarray, trans: np.ndarray, prv: np.ndarray, nxt: np.ndarray, beam: int, *,
+                  init: np.ndarray | None = None, device: str | torch.device | None = None,
+                  dtype: torch.dtype = torch.float64) -> tuple[np.ndarray, float]:
+    """Beam-pruned MAP cell path of the second-order chain of ``viterbi2``.
+
+    After each slot only the ``beam`` best pair-states ``(cell, move into it)`` are kept and extended
+    (``beam x R`` candidates per slot, the best one per successor state kept); with ``beam >= G R``
+    nothing is pruned and the result is the exact ``viterbi2`` path. Memory ``O(T beam)`` instead of
+    ``O(T G R)``; time ``O(T beam R log(beam R))``.
+
+    Input
+    -----
+    emission : float [T, G]; trans : float [R, R]; prv, nxt : int [G, R] (``CellGraph.prv`` / ``nxt``)
+    beam : pair-states kept per slot (>= 1)
+    init : float [R], optional log-prior of the first move
+    device, dtype : as in ``viterbi2``
+
+    Output
+    ------
+    path : int64 [T] cell indices; score : float, its score (a lower bound of the exact optimum).
+    """
+    e, trans, (prv, nxt) = chain_inputs(emission, trans, prv=prv, nxt=nxt)
+    if int(beam) < 1:
+        raise ParameterError(f"beam must be >= 1, got {beam}")
+    n_t, n_g = e.shape
+    n_r = len(trans)
+    if n_t <= 1:
+        return viterbi2(e, trans, prv, init=init, device=device, dtype=dtype)
+    beam = int(min(beam, n_g * n_r))
+    check_allocation(n_t * beam * 16 + 6 * beam * n_r * 8 + n_g * n_r * 16,
+                     f"the beam Viterbi over T={n_t} slots x beam {beam} x R={n_r} moves", PAIR_STATE_HINT)
+    dev = torch.device(device) if device is not None else default_device()
+    return run_recursion(_beam, dev, e, trans, prv, nxt, init, beam, dev, dtype)
+
+
+def _beam(e, trans, prv, nxt, init, beam: int, dev: torch.device, dtype: torch.dtype) -> tuple[np.ndarray, float]:
+    n_t, n_g = e.shape
+    n_r = trans.shape[0]
+    em = torch.as_tensor(e, dtype=dtype, device=dev)
+    tr = torch.as_tensor(trans, dtype=dtype, device=dev)
+    prv_t, nxt_t = torch.as_tensor(prv, device=dev), torch.as_tensor(nxt, device=dev)
+    init_t = torch.zeros(n_r, dtype=dtype, device=dev) if init is None else torch.as_tensor(
+        np.asarray(init, dtype=np.float64), dtype=dtype, device=dev)
+    valid = prv_t >= 0
+    score0 = torch.where(valid, em[1][:, None] + em[0][prv_t.clamp(min=0)] + init_t[None],
+                         torch.tensor(-torch.inf, dtype=dtype, device=dev)).reshape(-1)
+    score, state = torch.topk(score0, min(beam, int(valid.sum())))
+    states, parents = [state], []
+    r_new = torch.arange(n_r, device=dev)
+    for t in range(1, n_t - 1):
+        g, r = state // n_r, state % n_r
+        nxt_g = nxt_t[g]  # [K, R'] successor cells
+        cand = score[:, None] + tr[r] + em[t + 1][nxt_g.clamp(min=0)]
+        cand = torch.where(nxt_g >= 0, cand, torch.tensor(-torch.inf, dtype=dtype, device=dev)).reshape(-1)
+        ids = (nxt_g.clamp(min=0) * n_r + r_new[None]).reshape(-1)
+        order = torch.argsort(cand, descending=True, stable=True)
+        uniq, inv = torch.unique(ids[order], return_inverse=True)
+        first = torch.full((len(uniq),), len(order), dtype=torch.int64, device=dev)
+        first.scatter_reduce_(0, inv, torch.arange(len(order), device=dev), reduce="amin")
+        best = order[first]  # index into cand of the best predecessor of each successor state
+        keep = torch.topk(cand[best], min(beam, len(best)))
+        sel = best[keep.indices]
+        score, state = keep.values, ids[sel]
+        if not torch.isfinite(score[0]):
+            raise ParameterError("no feasible path: every cell sequence violates the reachability constraint")
+        states.append(state)
+        parents.append(sel // n_r)
+    k = int(torch.argmax(score))
+    total = float(score[k])
+    if not np.isfinite(total):
+        raise ParameterError("no feasible path: every cell sequence violates the reachability constraint")
+    states_np = [s.cpu().numpy() for s in states]
+    parents_np = [p.cpu().numpy() for p in parents]
+    path = np.empty(n_t, dtype=np.int64)
+    for t in range(n_t - 1, 0, -1):
+        path[t] = states_np[t - 1][k] // n_r
+        if t > 1:
+            k = parents_np[t - 2][k]
+    path[0] = prv[path[1], states_np[0][k] % n_r]
+    return path, total
