@@ -190,7 +190,7 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
     fits = fit_methods(data, size, seed, progress)
     hmm = fits["hmm"].loc
     rep = Report("Crowd benchmark: unsupervised radio map from many unlabeled walks on the office floor", out_dir,
-                 _settings(data, size, seed, full, hmm), overwrite=overwrite)
+                 _settings(data, size, seed, full, hmm), overwrite=overwrite, started=t0)
     rows = localization_rows(fits, data.test)
     rep.add_table("Localization on held-out walks (error, m)", rows,
                   caption="2-D error on the held-out walks. labels: trained with positions. '-viterbi' / "

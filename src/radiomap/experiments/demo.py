@@ -78,7 +78,8 @@ def run(out_dir: str | Path, *, seed: int = 0, progress: bool = True, methods=No
         "split": "train = training walk; tests = independent random walks (trajectory-held-out)",
         "features": "seed000 = [power (dB), MUSIC cone angle (rad), frequency selectivity] per AP",
     }
-    report = Report("radiomap demo: seed 000 localization on xing-indoor", out_dir, settings, overwrite=overwrite)
+    report = Report("radiomap demo: seed 000 localization on xing-indoor", out_dir, settings, overwrite=overwrite,
+                    started=t0)
     report.add_text(
         "Measured on this machine; the `published:` columns are seed 000's Table II (their own ray tracer "
         "and room), shown for reference only. Fingerprinting methods use the seed 000 feature vector; "

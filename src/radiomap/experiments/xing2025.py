@@ -335,7 +335,7 @@ def run(out_dir: str | Path, *, full: bool = False, seed: int = 0, progress: boo
     t0 = time.perf_counter()
     main = run_seed(seed, progress=progress)
     rep = Report("Seed 000 reproduction: unsupervised radio map by HMM trajectory recovery", out_dir,
-                 _settings(main, seed, full), overwrite=overwrite)
+                 _settings(main, seed, full), overwrite=overwrite, started=t0)
     _add_tables(rep, main)
     _add_figures(rep, main)
     rep.add_table("Robustness: initial mobility parameters", robustness_rows(main, full),
