@@ -48,6 +48,9 @@ def simulate(
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    impairments: Annotated[str | None, typer.Option(
+        help="hardware impairments, e.g. packets=5,heard=1,agc=6,sto=2e-8,cpo=1,snr=25 (radiomap.channel.impairments)"
+    )] = None,
     force: Force = False,
 ) -> None:
     """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset."""
@@ -57,6 +60,9 @@ def simulate(
     from radiomap.simulate import BACKENDS, simulate_dataset
 
     check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
+    from radiomap.channel.impairments import impair, parse_impairments
+
+    imp = parse_impairments(impairments) if impairments else None
     for name, value in (("--resolution", resolution), ("--length", length), ("--dt", dt), ("--max-gb", max_gb)):
         if not value > 0:
             raise ParameterError(f"{name} must be > 0, got {value}")
@@ -88,7 +94,7 @@ def simulate(
     if traj is not None:
         pos = traj.positions
         kw = {"velocity": traj.velocity, "timestamps": traj.timestamps, "trajectory_id": np.zeros(len(pos), int)}
-    gb = len(pos) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
+    gb = len(pos) * (imp.packets if imp else 1) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
     if gb > max_gb:
         raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
                              "use fewer positions or a feature pipeline that never materialises CSI")
@@ -104,6 +110,8 @@ def simulate(
                           wavefront="plane" if plane_wave else "spherical", backend=backend, seed=seed,
                           progress=progress, **kw)
     ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
+    if imp is not None:
+        ds = impair(ds, imp, seed=seed)
     ds.save(output, overwrite=force)
     console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
                   f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")

@@ -3,7 +3,8 @@
     radiomap fit knn train.h5 -o model/ [-p k=4 -p inputs=beamspace] [--cv]
     radiomap localize model/ test.h5 -o pred.h5
     radiomap evaluate pred.h5 [--truth test.h5] [-o report/]
-    radiomap compare train.h5 test.h5 [more_test.h5 ...] -m knn -m wcl -o report/
+    radiomap compare train.h5 test.h5 [more_test.h5 ...] -m knn -m wcl -p knn.k=4 -o report/
+    radiomap compare captures.h5 --split lpo --seed 0 -o report/ [--format json]
     radiomap demo [-o reports/demo] [--seed 0] [--methods knn,svm]
 
 Prediction files follow the schema in ``radiomap.eval.predictions``.
@@ -156,47 +157,114 @@ def evaluate(
         console.print(f"report written to {rep.write()}")
 
 
-@app.command()
-def compare(
-    train: Annotated[Path, typer.Argument(help="training dataset (.h5, with positions)")],
-    tests: Annotated[list[Path], typer.Argument(help="one or more test datasets (.h5, with positions)")],
-    method: Annotated[list[str] | None, typer.Option("-m", "--method", help="localizer (repeatable)")] = None,
-    output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/compare"),
-    seed: Annotated[int, typer.Option(help="seed for the methods that take one")] = 0,
-    inputs: Annotated[str, typer.Option(
-        help="fingerprint input feature: seed000 | beamspace | a stored feature")] = "seed000",
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
-    force: Force = False,
-) -> None:
-    """Fit several methods on TRAIN, evaluate on TESTS, write one report; exit 1 if any method failed."""
-    from radiomap.atomic import check_output
-    from radiomap.data import CSIDataset
-    from radiomap.eval.compare import add_to_report, evaluate_methods, summary_rows
-    from radiomap.eval.report import Report
-    from radiomap.experiments.demo import build_methods
-    from radiomap.features.stage import FEATURES, materialise, parse_feature
+def method_params(items: list[str] | None, names: list[str]) -> dict[str, dict]:
+    """``-p knn.k=4 -p inputs=taps`` -> ``{"knn": {"k": 4}, <every method taking inputs>: {"inputs": "taps"}}``.
 
-    names = method or ["centroid", "knn", "wknn", "svm", "dnn", "wcl", "aoa"]
-    locs = build_methods(names, seed, inputs=inputs)
-    check_output(output, kind="dir", overwrite=force, inputs=[train, *tests], what="report folder")
+    ``METHOD.KEY=VALUE`` sets one method's parameter (METHOD must be among ``names``); a plain
+    ``KEY=VALUE`` sets it for every method in ``names`` that declares KEY (at least one must).
+    """
+    from radiomap.localize import LOCALIZERS
+
+    out: dict[str, dict] = {n: {} for n in names}
+    for key, value in parse_params(items).items():
+        method, dot, param = key.rpartition(".")
+        if dot:
+            if method not in out:
+                raise ParameterError(f"-p {key}: method {method!r} is not compared (methods: {', '.join(names)})")
+            out[method][param] = value
+            continue
+        takers = [n for n in names if key in LOCALIZERS.get(n).param_spec]
+        if not takers:
+            raise ParameterError(f"-p {key}: no compared method takes {key!r}; use METHOD.{key}=VALUE")
+        for n in takers:
+            out[n][key] = value
+    return out
+
+
+def load_split(train: Path, tests: list[Path], split: str, seed: int, fraction: float):
+    """(train set, {test name: test set}, split description, leakage warning or None) for ``compare``."""
+    from radiomap.data import CSIDataset
+    from radiomap.data.splits import SPLITS, leakage_warning, split_dataset
+
+    if split not in SPLITS:
+        raise ParameterError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    if split == "given" and not tests:
+        raise ParameterError("--split given needs one or more TEST datasets (or choose --split lpo|trajectory|"
+                             "region|random to hold out part of TRAIN)")
     tr = CSIDataset.load(train)
-    sets = {}
+    sets, warning = {}, leakage_warning(tr, split)
+    text = "given: separate test datasets"
+    if split != "given":
+        tr, held, text = split_dataset(tr, split, test_fraction=fraction, seed=seed)
+        sets[f"{split} held-out"] = held
     for p in tests:
         ds = CSIDataset.load(p)
         if ds.positions is None:
             raise DataError(f"{p}: test datasets need positions to be evaluated")
         sets[p.stem if p.stem not in sets else str(p)] = ds
-    feature = parse_feature(inputs)
-    if feature[0] in FEATURES and any("inputs" in type(loc).param_spec for loc in locs.values()):  # computed once
-        tr = materialise(tr, [feature])
-        sets = {k: materialise(v, [feature]) for k, v in sets.items()}
+    return tr, sets, text, warning
+
+
+def shared_features(locs: dict, tr, sets: dict):
+    """Train and test sets with the registered features the methods read computed once (materialised)."""
+    from radiomap.features.preprocessing import split_composite
+    from radiomap.features.stage import FEATURES, materialise, parse_feature
+    from radiomap.localize.fingerprint import resolve_inputs
+
+    specs = {loc.get_params()["inputs"] for loc in locs.values() if "inputs" in type(loc).param_spec}
+    feats = []
+    for spec in sorted(specs):
+        for part in split_composite(resolve_inputs(tr, spec)):
+            feature = parse_feature(part)
+            if feature[0] in FEATURES and feature not in feats:
+                feats.append(feature)
+    return materialise(tr, feats), {k: materialise(v, feats) for k, v in sets.items()}
+
+
+@app.command()
+def compare(
+    train: Annotated[Path, typer.Argument(help="training dataset (.h5, with positions)")],
+    tests: Annotated[list[Path] | None, typer.Argument(help="test datasets (.h5, with positions)")] = None,
+    method: Annotated[list[str] | None, typer.Option("-m", "--method", help="localizer (repeatable)")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "-p", "--param", help="METHOD.KEY=VALUE for one method, KEY=VALUE for every method taking KEY")] = None,
+    split: Annotated[str, typer.Option(
+        help="given (TESTS) | lpo (leave points out) | trajectory | region | random: held out of TRAIN")] = "given",
+    test_fraction: Annotated[float, typer.Option(help="share held out by --split (points, walks, area, samples)")]
+    = 0.2,
+    output: Annotated[Path, typer.Option("-o", "--output", help="report folder")] = Path("reports/compare"),
+    seed: Annotated[int, typer.Option(help="seed of the split and of the methods that take one")] = 0,
+    inputs: Annotated[str | None, typer.Option(
+        help="fingerprint input feature for every method that takes one (default: each method's, 'auto')")] = None,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    fmt: OutputFormat = "table",
+    force: Force = False,
+) -> None:
+    """Fit several methods on TRAIN, evaluate on TESTS or a split of TRAIN, write one report; exit 1 if any failed."""
+    from radiomap.atomic import check_output
+    from radiomap.eval.compare import add_to_report, evaluate_methods, not_beating_centroid, summary_rows
+    from radiomap.eval.report import Report
+    from radiomap.experiments.demo import build_methods
+
+    check_format(fmt)
+    names = list(dict.fromkeys(["centroid", *(method or ["knn", "wknn", "svm", "dnn", "wcl", "aoa"])]))
+    locs = build_methods(names, seed, inputs=inputs, params=method_params(param, names))
+    check_output(output, kind="dir", overwrite=force, inputs=[train, *(tests or [])], what="report folder")
+    tr, sets, split_text, warning = load_split(train, tests or [], split, seed, test_fraction)
+    if warning:
+        console.print(f"warning: {warning}")
+    tr, sets = shared_features(locs, tr, sets)
     results = evaluate_methods(locs, tr, sets, progress=progress)
     rep = Report(f"comparison on {train.name}", output,
-                 {"train": str(train), "tests": [str(p) for p in tests], "seed": seed, "methods": names,
-                  "params": {k: v.get_params() for k, v in locs.items()}, "scene": tr.scene.name,
-                  "inputs": inputs}, overwrite=force)
+                 {"train": str(train), "tests": [str(p) for p in tests or []], "split": split_text, "seed": seed,
+                  "methods": names, "params": {k: v.get_params() for k, v in locs.items()},
+                  "scene": tr.scene.name, "inputs": inputs or "each method's default"}, overwrite=force)
+    rep.add_text(f"Split: {split_text}." + (f" **Warning: {warning}.**" if warning else ""))
     add_to_report(rep, results, sets, tr.scene)
-    print_rows(summary_rows(results, list(sets)), "2-D localization error (m)")
+    emit({f"2-D localization error (m), split {split}": summary_rows(results, list(sets))}, fmt)
+    worse = not_beating_centroid(results, list(sets))
+    console.print(f"split: {split_text}")
+    console.print("not better than the centroid baseline: " + (", ".join(worse) if worse else "none"))
     console.print(f"report written to {rep.write()}")
     exit_if_failed(results)
 
@@ -217,19 +285,21 @@ def demo(
     methods: Annotated[str | None, typer.Option(help="comma-separated methods (default: all baselines + hmm)")]
     = None,
     progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    fmt: OutputFormat = "table",
     force: Force = False,
 ) -> None:
     """Simulate xing-indoor (training walk, tests I and II), run every method, print and write the report."""
     from radiomap.atomic import check_output
     from radiomap.experiments.demo import build_methods, run
 
+    check_format(fmt)
     t0 = time.perf_counter()
     names = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     build_methods(names)  # validates the names before any work
     check_output(output, kind="dir", overwrite=force, what="report folder")
     rep = run(output, seed=seed, progress=progress, methods=names, overwrite=force)
     rows, _, source = rep.merged_table("localization error (m)")
-    print_rows(rows, "2-D localization error (m): measured | published (seed 000 Table II)")
+    print_rows(rows, "2-D localization error (m): measured | published (seed 000 Table II)", fmt)
     if source:
         console.print(f"published columns: {source}")
     console.print(f"report written to {output / 'report.md'} in {time.perf_counter() - t0:.1f} s")

@@ -106,3 +106,54 @@ def region_split(ds: CSIDataset, box: tuple[float, float, float, float] | None =
     x0, x1, y0, y1 = box
     test = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
     return _split_by_mask(ds, test)
+
+
+SPLITS = ("given", "lpo", "trajectory", "region", "random")
+"""Names of the train/test splits of ``radiomap compare --split`` (``given`` = separate test files)."""
+
+_SPLIT_TEXT = {"lpo": "leave-point-out: all samples of a held-out point_id in the test set",
+               "trajectory": "whole trajectories (trajectory_id) held out",
+               "region": "samples in a seeded square region held out (spatial extrapolation)",
+               "random": "uniformly random samples held out (packets of one point on both sides)"}
+
+
+def split_dataset(ds: CSIDataset, split: str, test_fraction: float = 0.2,
+                  seed: int = 0) -> tuple[CSIDataset, CSIDataset, str]:
+    """Split ``ds`` by name.
+
+    Input
+    -----
+    ds : CSIDataset; split : "lpo" | "trajectory" | "region" | "random"; test_fraction : share held out
+    (of points, trajectories, area or samples); seed : the draw
+
+    Output
+    ------
+    (train, test, description): the description names the split, its seed and the sizes.
+    """
+    funcs = {"lpo": leave_point_out_split, "trajectory": trajectory_split, "region": region_split,
+             "random": random_split}
+    if split not in funcs:
+        raise ParameterError(f"split {split!r}: expected one of {', '.join(funcs)} (or 'given' with test files)")
+    train, test = funcs[split](ds, test_fraction=test_fraction, seed=seed)
+    text = (f"{split} (seed {seed}, test fraction {test_fraction}): {_SPLIT_TEXT[split]}; "
+            f"{train.n_samples} train / {test.n_samples} test samples")
+    return train, test, text
+
+
+def leakage_warning(ds: CSIDataset, split: str) -> str | None:
+    """A one-line warning when ``split`` scores a model on packets of points (or walks) it was trained on.
+
+    A random split of measured data (several packets per ``point_id``, or samples of a walk, or a
+    measured scene) puts packets of one point on both sides, so the error measures re-identification
+    of the capture, not localization. None when there is no such risk.
+    """
+    if split != "random":
+        return None
+    repeated = ds.point_id is not None and len(np.unique(ds.point_id)) < ds.n_samples
+    measured = bool(ds.meta.get("scene", {}).get("measured")) or "impairments" in ds.meta
+    if not (repeated or measured or ds.trajectory_id is not None):
+        return None
+    why = ("several packets per point_id" if repeated else
+           "samples of walks (trajectory_id)" if ds.trajectory_id is not None else "measured data")
+    return (f"random split of {why}: packets of one point land in train and test, so the error is "
+            "optimistic (leakage); use --split lpo (or trajectory/region)")

@@ -90,20 +90,94 @@ def evaluate_methods(localizers: dict, train, tests: dict, *, progress: bool = F
     return out
 
 
+BASELINE = "centroid"
+"""The trivial baseline every report row is compared with (``beats centroid``)."""
+
+
 def summary_rows(results: dict[str, MethodResult], tests: list[str],
                  stats=("mean", "median", "p90")) -> list[dict]:
-    """One row per method: ``{"method", "supervised", "<test> <stat>"...}`` (2-D errors, m)."""
+    """One row per method: ``{"method", "supervised", "<test> <stat>"...}`` (2-D errors, m).
+
+    When the centroid baseline is among the results, every row also says whether it beats it:
+    ``"<test> gain vs centroid"`` = centroid mean / method mean, and ``"beats centroid"`` = ``"yes"``,
+    ``"NO (test, ...)"`` naming the tests where its mean error is not below the centroid's, or
+    ``"baseline"``.
+    """
+    base = results.get(BASELINE)
+    base_mean = {t: float(np.mean(base.errors[t])) for t in tests if base is not None and t in base.errors}
     rows = []
     for label, r in results.items():
         row = {"method": label, "supervised": "yes" if r.supervised else "no"}
+        worse = []
         for t in tests:
             s = error_summary(r.errors[t]) if t in r.errors else {}
             for st in stats:
                 row[f"{t} {st}"] = s.get(st, float("nan"))
+            if t in base_mean:
+                mean = s.get("mean", float("nan"))
+                row[f"{t} gain vs centroid"] = base_mean[t] / mean if mean > 0 else float("nan")
+                if not mean < base_mean[t]:
+                    worse.append(t)
+        if base_mean:
+            row["beats centroid"] = "baseline" if label == BASELINE else (
+                f"NO ({', '.join(worse)})" if worse else "yes")
         if r.error:
             row["failed"] = r.error
         rows.append(row)
     return rows
+
+
+def not_beating_centroid(results: dict[str, MethodResult], tests: list[str]) -> list[str]:
+    """Methods whose mean 2-D error is not below the centroid's on some test (failed methods included)."""
+    rows = summary_rows(results, tests)
+    return [r["method"] for r in rows if str(r.get("beats centroid", "")).startswith("NO") or
+            (r["method"] != BASELINE and "failed" in r)]
+
+
+def chart_rows(results: dict[str, MethodResult], tests: dict, max_points: int = 2000, seed: int = 0) -> list[dict]:
+    """Channel-charting metrics of every method's estimates on every test set (``eval.metrics.chart_metrics``).
+
+    Test sets larger than ``max_points`` are evaluated on a seeded subsample of that size (the metrics
+    need N x N distances); the row says how many points were used.
+    """
+    from radiomap.eval.metrics import chart_metrics
+
+    rows = []
+    for t, ds in tests.items():
+        n = ds.n_samples
+        idx = np.sort(np.random.default_rng(seed).permutation(n)[:max_points]) if n > max_points else np.arange(n)
+        if len(idx) < 4:
+            continue
+        for label, r in results.items():
+            if t in r.predictions:
+                m = chart_metrics(ds.positions[idx], r.predictions[t][idx, :2])
+                rows.append({"test": t, "method": label, "points": len(idx), **m})
+    return rows
+
+
+def cross_val_errors(localizer, ds, n_folds: int = 5, seed: int = 0, groups: np.ndarray | None = None) -> np.ndarray:
+    """Cross-validated 2-D errors of one method: each fold fitted on the others and scored on itself.
+
+    Input
+    -----
+    localizer : an unfitted Localizer (cloned per fold); ds : labelled CSIDataset
+    groups : int [N] (e.g. ``ds.point_id``) so that no group is split across folds, or None (random folds:
+        on measured data packets of one point land in train and test, the error is optimistic)
+
+    Output
+    ------
+    float64 [N]: error (m) of each sample when it was held out
+    """
+    from radiomap.data.splits import kfold
+
+    errors = np.empty(ds.n_samples)
+    for test_idx in kfold(ds.n_samples, n_folds, seed, groups=groups):
+        mask = np.ones(ds.n_samples, bool)
+        mask[test_idx] = False
+        loc = localizer.clone().fit(ds.subset(mask))
+        test = ds.subset(test_idx)
+        errors[test_idx] = position_errors(loc.predict(test), test.positions, dims=2)
+    return errors
 
 
 def detail_rows(results: dict[str, MethodResult], test: str) -> list[dict]:
@@ -190,11 +264,21 @@ def add_to_report(report, results: dict[str, MethodResult], tests: dict, scene, 
                              caption="Per-AP LOS flag and region class at the estimate vs at the truth "
                                      "(rows true, columns estimated).")
             report.add_data(f"confusion_{t}", tables)
-        dist = nearest_ap_distance(ds.positions, scene.ap_positions)
-        report.add_table(f"{t}: mean 2-D error per distance ring (m)", ring_rows(results, t, dist, ring_edges),
-                         caption="Rings of horizontal distance from the true position to the nearest AP.")
+        if scene.has_ap_positions:
+            dist = nearest_ap_distance(ds.positions, scene.ap_positions)
+            report.add_table(f"{t}: mean 2-D error per distance ring (m)", ring_rows(results, t, dist, ring_edges),
+                             caption="Rings of horizontal distance from the true position to the nearest AP.")
         errs = {k: r.errors[t] for k, r in results.items() if t in r.errors}
         report.add_figure(f"cdf_{t}", error_cdf(errs, title=f"{t}: 2-D error CDF"))
+    worse = not_beating_centroid(results, names)
+    if BASELINE in results and results[BASELINE].errors:
+        report.add_text("Methods that do not beat the trivial centroid baseline: "
+                        + (f"**{', '.join(worse)}**." if worse else "none (every method beats it)."))
+    report.add_table("channel-charting metrics", chart_rows(results, tests),
+                     caption="Estimates vs true x-y positions: trustworthiness TW and continuity CT (K = 5 % of "
+                             "the points), Kruskal stress KS with the optimal scale, and the mean error after a "
+                             "least-squares affine fit of the estimates to the truth (fitted on the test points "
+                             "themselves: optimistic, for charts not in real-world coordinates).")
     report.add_table("cost", cost_rows(results, names),
                      caption="Fit time on the training set, mean per-query time, saved model size.")
     t = floorplan_test or names[0]

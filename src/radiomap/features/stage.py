@@ -45,6 +45,13 @@ class Feature:
 FEATURES = Registry("feature", {
     "seed000": "radiomap.features.seed000:SEED000",
     "beamspace": "radiomap.features.beampower:BEAMSPACE",
+    # preprocessing of measured CSI (issue 14)
+    "agc-amplitude": "radiomap.features.preprocessing:AGC_AMPLITUDE",
+    "amplitude-db": "radiomap.features.preprocessing:AMPLITUDE_DB",
+    "phase-sanitised": "radiomap.features.preprocessing:PHASE_SANITISED",
+    "taps": "radiomap.features.preprocessing:TAPS",
+    "window": "radiomap.features.preprocessing:WINDOW",
+    "tx-onehot": "radiomap.features.preprocessing:TX_ONEHOT",
 })
 """Registry of feature extractors by name (``radiomap features list``)."""
 

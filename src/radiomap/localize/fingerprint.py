@@ -3,12 +3,18 @@
 Every method maps an input vector per sample to a position. ``inputs`` names the feature
 (``radiomap.features.stage``) it reads:
 
-- ``"seed000"`` (default): the seed 000 features ``[power_1..B, angle_1..B, delay_1..B]``
+- ``"auto"`` (default): ``"seed000"`` when the CSI has >= 2 antennas per AP (an angle can be measured),
+  else ``"agc-amplitude+tx-onehot"`` (``"agc-amplitude"`` when the dataset records no transmitter):
+  per-packet AGC-normalised amplitude plus the identity of the transmitter heard, what a single-antenna
+  capture supports. The choice is made on the training set, kept as ``inputs_`` and recorded in
+  ``fit_info_.notes["inputs"]``;
+- ``"seed000"``: the seed 000 features ``[power_1..B, angle_1..B, delay_1..B]``
   (``delay`` chooses the delay feature),
 - ``"beamspace"``: beamspace power in dB, ``10 log10 sum_{k in subband} |DFT_ant(H_b)[beam, k]|^2``
   for ``N_a`` beams x 8 subbands per AP (a phase-free CSI amplitude fingerprint),
 - any other registered feature, ``NAME(key=value,...)`` with parameters, or the name of an array
-  stored in the dataset (e.g. a triple-beam fingerprint), flattened per sample.
+  stored in the dataset (e.g. a triple-beam fingerprint), flattened per sample; several joined with
+  ``+`` are concatenated (``"agc-amplitude+tx-onehot"``, ``radiomap.features.preprocessing``).
 
 Inputs are standardised with the training mean and standard deviation. ``cv=True`` picks the
 hyper-parameter by 10-fold cross-validation on the training set (mean 2-D error): folds hold out
@@ -27,6 +33,7 @@ import numpy as np
 
 from radiomap.data.splits import kfold
 from radiomap.errors import DataError, ParameterError
+from radiomap.features.preprocessing import split_composite
 from radiomap.features.seed000 import DELAY_FEATURES
 from radiomap.features.stage import extract, parse_feature
 from radiomap.localize.base import SEED, Localizer
@@ -37,28 +44,56 @@ if TYPE_CHECKING:
     from radiomap.data import CSIDataset
 
 N_FOLDS = 10
-INPUTS = Param(Pattern(r"[A-Za-z0-9_.\-]+(\(.*\))?", "a feature name, NAME(key=value,...) or a stored feature"),
-               "input feature: 'seed000', 'beamspace' (CSI beam power, dB) or a feature stored in the dataset")
+_PART = r"[A-Za-z0-9_.\-]+(\([^()]*\))?"
+INPUTS = Param(Pattern(rf"{_PART}(\+{_PART})*", "'auto', a feature name, NAME(key=value,...), a stored feature, "
+                       "or several joined with '+'"),
+               "input feature: 'auto' (seed000 with >= 2 antennas, else agc-amplitude+tx-onehot), 'seed000', "
+               "'beamspace', 'agc-amplitude+tx-onehot', ... or a feature stored in the dataset")
+AUTO_SINGLE_ANTENNA = "agc-amplitude+tx-onehot"
+"""What ``inputs="auto"`` reads from single-antenna CSI that records the transmitter (tx_id or ap_mask)."""
 DELAY = Param(Options(*DELAY_FEATURES), "seed 000 delay feature (with inputs=seed000)")
 CV = Param(Boolean(), "choose the main hyper-parameter by 10-fold cross-validation on the training set")
 
 
 # -- inputs ------------------------------------------------------------------------------------
-def fingerprint_inputs(ds: CSIDataset, inputs: str = "seed000", delay: str = "selectivity") -> np.ndarray:
+def resolve_inputs(ds: CSIDataset, inputs: str = "auto") -> str:
+    """The feature spec ``inputs="auto"`` stands for on ``ds`` (other specs are returned unchanged).
+
+    ``"seed000"`` when ``ds`` has CSI with >= 2 antennas per AP (or no CSI but a stored ``seed000``);
+    else ``"agc-amplitude+tx-onehot"`` when it records transmitters (``tx_id`` or ``ap_mask``),
+    else ``"agc-amplitude"``.
+    """
+    if inputs != "auto":
+        return inputs
+    if ds.csi is None:
+        if "seed000" in ds.features:
+            return "seed000"
+        raise DataError("inputs='auto' needs CSI or a stored 'seed000'; this dataset stores only features: pass "
+                        f"inputs=NAME (stored: {sorted(ds.features)})")
+    if ds.n_antennas >= 2:
+        return "seed000"
+    return AUTO_SINGLE_ANTENNA if (ds.tx_id is not None or ds.ap_mask is not None) else "agc-amplitude"
+
+
+def fingerprint_inputs(ds: CSIDataset, inputs: str = "auto", delay: str = "selectivity") -> np.ndarray:
     """Input matrix of a fingerprinting method.
 
     Input
     -----
-    ds : CSIDataset; inputs : feature spec (see the module docstring); delay : seed 000 delay feature
+    ds : CSIDataset; inputs : feature spec (see the module docstring; "auto" is resolved on ``ds``)
+    delay : seed 000 delay feature
 
     Output
     ------
-    float64 [N, F]
+    float64 [N, F] (the parts of a composite spec concatenated in order)
     """
-    name, params = parse_feature(inputs)
-    if name == "seed000":
-        params = {"delay": delay} | params
-    x = np.asarray(extract(ds, name, **params), dtype=np.float64).reshape(ds.n_samples, -1)
+    cols = []
+    for part in split_composite(resolve_inputs(ds, inputs)):
+        name, params = parse_feature(part)
+        if name == "seed000":
+            params = {"delay": delay} | params
+        cols.append(np.asarray(extract(ds, name, **params), dtype=np.float64).reshape(ds.n_samples, -1))
+    x = np.concatenate(cols, axis=1)
     if not np.isfinite(x).all():
         raise DataError(f"input feature {inputs!r} contains NaN or Inf")
     return x
@@ -105,14 +140,19 @@ class _Standardised(Localizer):
     delay: str
 
     def _fit_inputs(self, ds: CSIDataset) -> np.ndarray:
-        x = fingerprint_inputs(ds, self.inputs, self.delay)
+        self.inputs_ = resolve_inputs(ds, self.inputs)
+        if self.inputs == "auto":
+            self.fit_info_.notes["inputs"] = self.inputs_
+        spec = getattr(self, "inputs_", self.inputs) if self.inputs == "auto" else self.inputs
+        x = fingerprint_inputs(ds, spec, self.delay)
         self.mean_ = x.mean(axis=0)
         std = x.std(axis=0)
         self.scale_ = np.where(std > 1e-12, std, 1.0)
         return (x - self.mean_) / self.scale_
 
     def _inputs(self, ds: CSIDataset) -> np.ndarray:
-        x = fingerprint_inputs(ds, self.inputs, self.delay)
+        spec = getattr(self, "inputs_", self.inputs) if self.inputs == "auto" else self.inputs
+        x = fingerprint_inputs(ds, spec, self.delay)
         if x.shape[1] != self.mean_.shape[0]:
             raise DataError(f"{self.name}: {x.shape[1]} input features, the model was fitted on "
                             f"{self.mean_.shape[0]}")
@@ -189,7 +229,7 @@ class KNN(_Standardised):
         "seed": SEED,
     }
 
-    def __init__(self, k: int = 8, *, inputs: str = "seed000", delay: str = "selectivity", cv: bool = False,
+    def __init__(self, k: int = 8, *, inputs: str = "auto", delay: str = "selectivity", cv: bool = False,
                  k_grid: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 16, 24, 32), seed: int = 0):
         self.k = k
         self.inputs = inputs
@@ -274,7 +314,7 @@ class SVMRegressor(_Standardised):
     }
 
     def __init__(self, C: float = 10.0, *, epsilon: float = 0.05, gamma: float | str = "scale",
-                 inputs: str = "seed000", delay: str = "selectivity", cv: bool = False,
+                 inputs: str = "auto", delay: str = "selectivity", cv: bool = False,
                  C_grid: tuple[float, ...] = (1.0, 10.0, 100.0), seed: int = 0):
         self.C = C
         self.epsilon = epsilon
@@ -354,7 +394,7 @@ class DNN(_Standardised):
     }
 
     def __init__(self, hidden: tuple[int, ...] = (30, 30, 30), *, epochs: int = 200, lr: float = 3e-3,
-                 batch_size: int = 32, weight_decay: float = 1e-4, inputs: str = "seed000",
+                 batch_size: int = 32, weight_decay: float = 1e-4, inputs: str = "auto",
                  delay: str = "selectivity", cv: bool = False,
                  wd_grid: tuple[float, ...] = (1e-5, 1e-4, 1e-3), seed: int = 0):
         self.hidden = hidden
