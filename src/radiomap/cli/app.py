@@ -33,9 +33,17 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_print_ver
     _OPTIONS["quiet"] = quiet
 
 
-def show_progress() -> bool:
-    """Progress bars by default on a terminal (stderr), never with ``radiomap --quiet``."""
+def show_progress(choice: bool | None = None) -> bool:
+    """Whether to draw progress bars: ``choice`` when a command's ``--progress/--no-progress`` was given,
+    else on a terminal (stderr) unless ``radiomap --quiet``."""
+    if choice is not None:
+        return choice
     return not _OPTIONS["quiet"] and sys.stderr.isatty()
+
+
+Progress = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress", help="progress bars (default: on a terminal, off with radiomap -q)")]
+"""The ``--progress/--no-progress`` option of every long command; resolve it with :func:`show_progress`."""
 
 Force = Annotated[bool, typer.Option("--force", "-f", help="replace an existing output that radiomap wrote earlier")]
 """The ``--force`` option of every command that writes (``radiomap.atomic`` rules still apply)."""

@@ -20,7 +20,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, app, show_progress
+from radiomap.cli.app import Force, Progress, app, show_progress
 from radiomap.cli.params import parse_params
 from radiomap.cli.tables import OutputFormat, check_format, console, emit, print_rows
 from radiomap.errors import DataError, ParameterError
@@ -236,7 +236,7 @@ def compare(
     seed: Annotated[int, typer.Option(help="seed of the split and of the methods that take one")] = 0,
     inputs: Annotated[str | None, typer.Option(
         help="fingerprint input feature for every method that takes one (default: each method's, 'auto')")] = None,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    progress: Progress = None,
     fmt: OutputFormat = "table",
     force: Force = False,
 ) -> None:
@@ -254,7 +254,7 @@ def compare(
     if warning:
         console.print(f"warning: {warning}")
     tr, sets = shared_features(locs, tr, sets)
-    results = evaluate_methods(locs, tr, sets, progress=progress)
+    results = evaluate_methods(locs, tr, sets, progress=show_progress(progress))
     rep = Report(f"comparison on {train.name}", output,
                  {"train": str(train), "tests": [str(p) for p in tests or []], "split": split_text, "seed": seed,
                   "methods": names, "params": {k: v.get_params() for k, v in locs.items()},
@@ -284,7 +284,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     methods: Annotated[str | None, typer.Option(help="comma-separated methods (default: all baselines + hmm)")]
     = None,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    progress: Progress = None,
     fmt: OutputFormat = "table",
     force: Force = False,
 ) -> None:
@@ -297,7 +297,7 @@ def demo(
     names = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
     build_methods(names)  # validates the names before any work
     check_output(output, kind="dir", overwrite=force, what="report folder")
-    rep = run(output, seed=seed, progress=progress, methods=names, overwrite=force)
+    rep = run(output, seed=seed, progress=show_progress(progress), methods=names, overwrite=force)
     rows, _, source = rep.merged_table("localization error (m)")
     print_rows(rows, "2-D localization error (m): measured | published (seed 000 Table II)", fmt)
     if source:
