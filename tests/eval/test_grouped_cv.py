@@ -5,7 +5,7 @@ on unseen points, the one an independent test set measures."""
 import numpy as np
 import pytest
 
-from radiomap.channel.impairments import impair, parse_impairments
+from radiomap.data.impairments import impair, parse_impairments
 from radiomap.eval.compare import cross_val_errors
 from radiomap.eval.metrics import position_errors
 from radiomap.localize.fingerprint import KNN

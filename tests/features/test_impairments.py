@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from radiomap.channel.impairments import (
+from radiomap.data import CSIDataset
+from radiomap.data.impairments import (
     Impairments,
     apply_offsets,
     draw_offsets,
@@ -11,7 +12,6 @@ from radiomap.channel.impairments import (
     impair,
     parse_impairments,
 )
-from radiomap.data import CSIDataset
 from radiomap.errors import ParameterError
 from radiomap.features.stage import extract
 

@@ -12,7 +12,6 @@ from radiomap.features.preprocessing import (
     compose,
     sanitise_phase,
     split_composite,
-    subcarrier_indices,
     time_taps,
     window_mean,
 )
@@ -47,7 +46,7 @@ def test_phase_feature_uses_the_real_subcarrier_indices():
     csi = np.exp(1j * slope * HT20)[None, None, None, :].repeat(4, 0) * rng.uniform(1, 2, (4, 1, 1, 1))
     with_map = CSIDataset(csi.astype(np.complex64), meta={"subcarriers": {"indices": HT20.tolist(),
                                                                           "spacing_hz": 312.5e3}})
-    np.testing.assert_array_equal(subcarrier_indices(with_map), HT20)
+    np.testing.assert_array_equal(with_map.subcarrier_indices(), HT20)
     assert np.abs(extract(with_map, "phase-sanitised")).max() < 1e-5
     # read as a uniform grid (no map), the slope across the pilot/DC gaps is not linear: residual left
     no_map = CSIDataset(csi.astype(np.complex64))

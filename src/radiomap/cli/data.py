@@ -49,7 +49,7 @@ def simulate(
     max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
     impairments: Annotated[str | None, typer.Option(
-        help="hardware impairments, e.g. packets=5,heard=1,agc=6,sto=2e-8,cpo=1,snr=25 (radiomap.channel.impairments)"
+        help="hardware impairments, e.g. packets=5,heard=1,agc=6,sto=2e-8,cpo=1,snr=25 (radiomap.data.impairments)"
     )] = None,
     force: Force = False,
 ) -> None:
@@ -60,7 +60,7 @@ def simulate(
     from radiomap.simulate import BACKENDS, simulate_dataset
 
     check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
-    from radiomap.channel.impairments import impair, parse_impairments
+    from radiomap.data.impairments import impair, parse_impairments
 
     imp = parse_impairments(impairments) if impairments else None
     for name, value in (("--resolution", resolution), ("--length", length), ("--dt", dt), ("--max-gb", max_gb)):

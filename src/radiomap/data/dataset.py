@@ -130,6 +130,21 @@ class CSIDataset:
     def n_subcarriers(self) -> int:
         return self.csi.shape[3] if self.csi is not None else self.scene.ofdm.n_subcarriers
 
+    def subcarrier_indices(self) -> np.ndarray:
+        """Signed subcarrier indices ``k`` of the stored CSI (``f = carrier + k * spacing``).
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape [K]
+            ``meta["subcarriers"]["indices"]`` for imported data, else ``k - K/2`` (the simulator's
+            uniform grid, ``OFDM.frequencies``).
+        """
+        k = self.n_subcarriers
+        rec = self.meta.get("subcarriers")
+        if rec and len(rec.get("indices", [])) == k:
+            return np.asarray(rec["indices"], dtype=np.int64)
+        return np.arange(k, dtype=np.int64) - k // 2
+
     @property
     def has_positions(self) -> bool:
         return self.positions is not None

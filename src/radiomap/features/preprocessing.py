@@ -48,21 +48,6 @@ def _csi(ds: CSIDataset, name: str) -> np.ndarray:
     return arr
 
 
-def subcarrier_indices(ds: CSIDataset) -> np.ndarray:
-    """Signed subcarrier indices ``k`` of the stored CSI (``f = carrier + k * spacing``).
-
-    Output
-    ------
-    int64 [K]: ``meta["subcarriers"]["indices"]`` for imported data, else ``k - K/2`` (the simulator's
-    uniform grid, ``OFDM.frequencies``).
-    """
-    k = ds.n_subcarriers
-    rec = ds.meta.get("subcarriers")
-    if rec and len(rec.get("indices", [])) == k:
-        return np.asarray(rec["indices"], dtype=np.int64)
-    return np.arange(k, dtype=np.int64) - k // 2
-
-
 def agc_normalise(csi: np.ndarray) -> np.ndarray:
     """CSI divided by its RMS magnitude per packet and AP.
 
@@ -227,12 +212,12 @@ def _amplitude_db(ds: CSIDataset, agc: bool, floor_db: float) -> np.ndarray:
 
 
 def _phase(ds: CSIDataset) -> np.ndarray:
-    return sanitise_phase(_csi(ds, "phase-sanitised"), subcarrier_indices(ds))
+    return sanitise_phase(_csi(ds, "phase-sanitised"), ds.subcarrier_indices())
 
 
 def _taps(ds: CSIDataset, n_taps: int, agc: bool) -> np.ndarray:
     arr = _csi(ds, "taps")
-    return time_taps(agc_normalise(arr) if agc else arr, subcarrier_indices(ds), n_taps)
+    return time_taps(agc_normalise(arr) if agc else arr, ds.subcarrier_indices(), n_taps)
 
 
 def _window(ds: CSIDataset, window: int, stat: str) -> np.ndarray:

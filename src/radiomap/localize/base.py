@@ -423,7 +423,18 @@ class Estimator(ABC):
 
 
 class Localizer(Estimator):
-    """Base class of every localization method: ``predict(ds)`` gives positions ``[N, 3]`` (m)."""
+    """Base class of every localization method (registry ``LOCALIZERS``).
+
+    Subclasses implement ``_fit(ds)`` and ``_predict(ds)``; the base class validates inputs and
+    outputs, records ``fit_info_`` and saves/loads through safetensors + JSON.
+
+    Attributes
+    ----------
+    registry : Registry
+        ``LOCALIZERS``; ``Localizer.load`` only accepts methods registered there.
+    fit_info_ : FitInfo
+        Training summary after ``fit``; ``predict(ds)`` returns float64 positions [N, 3] in metres.
+    """
 
 
 def _same(a: Any, b: Any) -> bool:

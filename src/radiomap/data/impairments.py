@@ -12,7 +12,7 @@ like:
   over the heard entries of the whole dataset), so far points are noisier;
 - ``agc=A``: per-packet receiver gain uniform in ``[-A, A]`` dB (one gain per packet and AP);
 - ``sto=T``: per-packet timing offset ``tau`` uniform in ``[-T, T]`` s: ``H_k *= exp(-2j pi f_k tau)`` with
-  ``f_k`` the subcarrier's baseband frequency (``subcarrier_indices * spacing``);
+  ``f_k`` the subcarrier's baseband frequency (``CSIDataset.subcarrier_indices() * spacing``);
 - ``cpo=c``: per-packet carrier phase offset uniform in ``[-c pi, c pi]`` rad (``c = 1``: any phase).
 
 Order: packets, heard selection (on the clean channel), noise, AGC gain, timing and phase offsets,
@@ -157,7 +157,6 @@ def impair(ds: CSIDataset, imp: Impairments, seed: int = 0) -> CSIDataset:
     ``meta["impairments"]`` = settings and seed.
     """
     from radiomap.data import CSIDataset
-    from radiomap.features.preprocessing import subcarrier_indices
 
     if ds.csi is None or ds.csi.ndim != 4:
         raise DataError("impairments need CSI [N, B, N_a, K] (one OFDM symbol per sample)")
@@ -177,7 +176,7 @@ def impair(ds: CSIDataset, imp: Impairments, seed: int = 0) -> CSIDataset:
     rssi = 10.0 * np.log10(np.maximum(np.mean(np.abs(csi) ** 2, axis=(2, 3)), _TINY))
     spacing = ds.meta.get("subcarriers", {}).get("spacing_hz") or ds.scene.ofdm.subcarrier_spacing
     offsets = draw_offsets(mask.shape, imp, rng)
-    out = apply_offsets(csi, offsets, subcarrier_indices(ds) * spacing)
+    out = apply_offsets(csi, offsets, ds.subcarrier_indices() * spacing)
     out[~mask] = 0
     meta = dict(ds.meta, impairments=asdict(imp) | {"seed": seed})
     tx_id = None
