@@ -23,7 +23,11 @@ def test_tiny_reproduction_writes_report_and_beats_fingerprinting(tmp_path):
     assert med[("neuralmap", 20.0)] < med[("nn-pi", 20.0)] / 10
     assert med[("neuralmap", 20.0)] < med[("centroid", 20.0)]
     mem = {r["what"].split(" (")[0]: r["bytes"] for r in rep.tables["memory"]["rows"]}
-    assert mem["model-based map"] < mem["fingerprint dictionary"]
+    assert mem["model-based"] < mem["fingerprint dictionary"]
+    nm = next(r for r in rows if r["method"] == "neuralmap" and r["SNR (dB)"] == 20.0)
+    assert 0 < nm["PEB median (m)"] < nm["PEB p90 (m)"]
+    assert nm["median / PEB median"] == pytest.approx(nm["median (m)"] / nm["PEB median (m)"])
+    assert nm["median / PEB median"] >= 0.5  # no estimator beats the bound by much on 200 points
 
 
 @pytest.mark.slow
