@@ -23,10 +23,18 @@ import numpy as np
 
 from radiomap import __version__
 from radiomap.atomic import atomic_file
-from radiomap.data.dataset import _check_csi, _check_optional
-from radiomap.data.schema import OPTIONAL_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
+from radiomap.data.dataset import _check_csi, _check_optional, stored_samples
+from radiomap.data.schema import OPTIONAL_FIELDS, READABLE_VERSIONS, SCHEMA_NAME, SCHEMA_VERSION
 from radiomap.errors import DataError
-from radiomap.hdf5 import create_array, create_file, created_time, write_json_attr
+from radiomap.hdf5 import (
+    H5_ERRORS,
+    create_array,
+    create_file,
+    created_time,
+    open_validated,
+    read_json_attr,
+    write_json_attr,
+)
 
 
 class DatasetWriter:
@@ -132,3 +140,49 @@ def dataset_writer(path: str | os.PathLike, n: int, meta: dict[str, Any], *,
         writer = DatasetWriter(f, n, dict(meta))
         yield writer
         writer._finish()
+
+
+@contextmanager
+def extend_file(source: str | os.PathLike, path: str | os.PathLike, *,
+                overwrite: bool = False) -> Iterator[DatasetWriter]:
+    """Open ``path`` as a copy of the dataset file ``source``, to which more fields are written in row blocks.
+
+    Every array of ``source`` is copied as stored (HDF5 object copy: chunks, filters and checksums kept,
+    chunk by chunk); its metadata becomes the writer's ``meta``.
+
+    Parameters
+    ----------
+    source : path
+        A dataset file (validated on opening).
+    path : path
+        Target file (``radiomap.atomic`` rules).
+    overwrite : bool
+        Replace an existing radiomap file.
+
+    Yields
+    ------
+    DatasetWriter
+        For the new fields (typically ``features/<key>``); each must get all N rows.
+    """
+    source = Path(source)
+    n = stored_samples(source)
+    with open_validated(source, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as src, \
+            atomic_file(Path(path), overwrite=overwrite, what="dataset") as tmp, create_file(tmp) as f:
+        meta = read_json_attr(src, "meta", source, default={})
+        try:
+            for name in src:
+                src.copy(src[name], f, name=name)
+        except H5_ERRORS as exc:
+            raise DataError(f"{source}: file is damaged or truncated: {exc}") from exc
+        writer = DatasetWriter(f, n, meta)
+        writer._rows.update(dict.fromkeys(_stored_names(f), n))
+        yield writer
+        writer._finish()
+
+
+def _stored_names(group, prefix: str = "") -> list[str]:
+    """Paths of the datasets under ``group`` (``csi``, ``features/seed000``, ...)."""
+    names = []
+    for k, v in group.items():
+        names += _stored_names(v, f"{prefix}{k}/") if hasattr(v, "items") else [prefix + k]
+    return names

@@ -251,6 +251,6 @@ WINDOW = Feature(_window, "mean AGC amplitude [N, B, N_a, K] or trace-normalised
                  "[N, B, N_a, N_a, 2] (re, im) over the last W packets of the same point / walk / transmitter",
                  params={"window": Param(Interval(int, 1, None), "packets W per window"),
                          "stat": Param(Options("mean", "cov"), "mean amplitude or sample covariance")},
-                 defaults={"window": 10, "stat": "mean"})
+                 defaults={"window": 10, "stat": "mean"}, per_sample=False)
 TX_ONEHOT = Feature(lambda ds: transmitter_onehot(ds), "transmitter heard, one-hot over meta['transmitters'] "
                     "(from /tx_id) or /ap_mask as 0/1: float64 [N, T]")
