@@ -289,6 +289,28 @@ def stored_samples(path: str | os.PathLike) -> int:
             raise DataError(f"{path}: stores neither 'csi' nor a feature") from exc
 
 
+def stored_fields(path: str | os.PathLike, names: tuple[str, ...]) -> dict[str, Any]:
+    """Per-sample fields ``names`` of a dataset file and its ``meta``, without reading the CSI.
+
+    Parameters
+    ----------
+    path : path
+        A dataset file.
+    names : tuple of str
+        Fields of the schema (``positions``, ``los``, ``timestamps``, ...).
+
+    Returns
+    -------
+    dict
+        ``name -> ndarray [N, ...]`` (None where the file does not store it) and ``"meta" -> dict``.
+    """
+    path = Path(path)
+    with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
+        out: dict[str, Any] = {name: read_array(f, name, path) if name in f else None for name in names}
+        out["meta"] = read_json_attr(f, "meta", path, default={})
+    return out
+
+
 def concat(datasets: list[CSIDataset]) -> CSIDataset:
     """Concatenate datasets of one scene along the sample axis (metadata of the first)."""
     if not datasets:
