@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, app
+from radiomap.cli.app import Force, Scheduler, Workers, app, cluster
 from radiomap.cli.tables import OutputFormat, check_format, console, emit
 from radiomap.errors import ParameterError
 
@@ -51,18 +51,31 @@ def simulate(
     impairments: Annotated[str | None, typer.Option(
         help="hardware impairments, e.g. packets=5,heard=1,agc=6,sto=2e-8,cpo=1,snr=25 (radiomap.data.impairments)"
     )] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    shard_size: Annotated[int | None, typer.Option(
+        min=1, help="positions per shard; sets the noise streams (default radiomap.simulate.SHARD_SIZE, 4096)")] = None,
     force: Force = False,
 ) -> None:
-    """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset."""
+    """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset.
+
+    Shards of positions are traced (in this process, or on Dask workers with --workers/--scheduler) and
+    streamed into the file, so memory stays flat; an interrupted run resumes when rerun with the same
+    options. --impairments transforms the whole dataset and runs in memory, in this process.
+    """
     from radiomap import mobility
     from radiomap.atomic import check_output
+    from radiomap.parallel import check_executor_options
     from radiomap.scene import get_scene
-    from radiomap.simulate import BACKENDS, simulate_dataset
+    from radiomap.simulate import BACKENDS, simulate_dataset, simulate_file
 
     check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
+    check_executor_options(workers, scheduler)
     from radiomap.data.impairments import impair, parse_impairments
 
     imp = parse_impairments(impairments) if impairments else None
+    if imp is not None and (workers is not None or scheduler is not None):
+        raise ParameterError("--impairments transforms the whole dataset in memory; drop --workers/--scheduler")
     for name, value in (("--resolution", resolution), ("--length", length), ("--dt", dt), ("--max-gb", max_gb)):
         if not value > 0:
             raise ParameterError(f"{name} must be > 0, got {value}")
@@ -105,16 +118,24 @@ def simulate(
         ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
         if ref_power is None:
             raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
-    ds = simulate_dataset(sc, pos, snr_db=snr_db, noise_variance=noise_variance, max_order=max_order,
-                          reference_power=ref_power,
-                          wavefront="plane" if plane_wave else "spherical", backend=backend, seed=seed,
-                          progress=progress, **kw)
-    ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
+    how = {"positions": {"mode": positions, "walk": walk if positions == "walk" else None}}
+    options = {"snr_db": snr_db, "noise_variance": noise_variance, "max_order": max_order,
+               "reference_power": ref_power, "wavefront": "plane" if plane_wave else "spherical",
+               "backend": backend, "seed": seed, "progress": progress, **kw}
     if imp is not None:
-        ds = impair(ds, imp, seed=seed)
-    ds.save(output, overwrite=force)
-    console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
-                  f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")
+        ds = impair(simulate_dataset(sc, pos, **options), imp, seed=seed)
+        ds.meta.update(how)
+        ds.save(output, overwrite=force)
+        n, shape, los = ds.n_samples, ds.csi.shape, ds.los.mean(0)
+    else:
+        with cluster(workers, scheduler) as ex:
+            sharding = {} if shard_size is None else {"shard_size": shard_size}
+            done = simulate_file(sc, pos, output, **options, **sharding, executor=ex, meta=how, overwrite=force)
+        n, los = done["n"], np.asarray(done["los_mean"])
+        shape = (n, sc.n_aps, sc.aps[0].n_antennas, sc.ofdm.n_subcarriers)
+        if done["traced"] < done["shards"]:
+            console.print(f"resumed: {done['shards'] - done['traced']} of {done['shards']} shards were already done")
+    console.print(f"wrote {output}: {n} samples, csi {shape}, LOS per AP {np.round(los, 2).tolist()}")
 
 
 @app.command()

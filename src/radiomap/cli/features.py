@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from radiomap.cli.app import Force, app
+from radiomap.cli.app import Force, Scheduler, Workers, app, cluster
 from radiomap.cli.tables import OutputFormat, check_format, console, print_rows
 
 features_app = typer.Typer(help="The feature stage: list the registered features, compute them into a dataset.",
@@ -39,19 +39,27 @@ def compute(
     dataset: Annotated[Path, typer.Argument(help="dataset (.h5)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="dataset to write, with the feature stored")],
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="feature parameter name=value")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
-    """Compute feature NAME for every sample of DATASET and write the dataset with it stored."""
+    """Compute feature NAME for every sample of DATASET and write the dataset with it stored.
+
+    The dataset is read and the feature computed in chunks (in this process, or on Dask workers with
+    --workers/--scheduler: the same arrays either way).
+    """
     from radiomap.atomic import check_output
     from radiomap.cli.params import parse_params
     from radiomap.data import CSIDataset
-    from radiomap.features.stage import FEATURES, feature_key, materialise
+    from radiomap.features.stage import FEATURES, feature_key, materialise_file
+    from radiomap.parallel import check_executor_options
 
     params = parse_params(param)
     key = feature_key(name, params)  # validates the name and the parameters before any work
     check_output(output, overwrite=force, inputs=[dataset], what="dataset")
-    ds = materialise(CSIDataset.load(dataset), [(name, params)])
-    ds.save(output, overwrite=force)
-    info = ds.meta["features"].get(key, {})
-    console.print(f"wrote {output}: feature {key} {list(ds.features[key].shape)} "
-                  f"({info.get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")
+    check_executor_options(workers, scheduler)
+    with cluster(workers, scheduler) as ex:
+        record = materialise_file(dataset, output, [(name, params)], executor=ex, overwrite=force)
+    shape = CSIDataset.load(output, rows=(0, 1)).features[key].shape[1:]
+    console.print(f"wrote {output}: feature {key} [N, {', '.join(map(str, shape))}] "
+                  f"({record.get(key, {}).get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")

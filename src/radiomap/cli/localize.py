@@ -20,7 +20,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, Progress, app, show_progress
+from radiomap.cli.app import Force, Progress, Scheduler, Workers, app, cluster, show_progress
 from radiomap.cli.params import parse_params
 from radiomap.cli.tables import OutputFormat, check_format, console, emit, print_rows
 from radiomap.errors import DataError, ParameterError
@@ -63,33 +63,42 @@ def localize_cmd(
     sequence: Annotated[str | None, typer.Option(
         help="decode the dataset as one walk with the model's mobility: viterbi (MAP path) | smooth "
              "(posterior mean); default: each sample on its own")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
-    """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth)."""
+    """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth).
+
+    The dataset is read and localized in chunks (in this process, or on Dask workers with
+    --workers/--scheduler: the same positions either way); a --sequence decode runs as one piece.
+    """
     from radiomap.atomic import check_output
-    from radiomap.data import CSIDataset
+    from radiomap.data.dataset import stored_fields
     from radiomap.eval.predictions import Predictions
     from radiomap.localize import Localizer
+    from radiomap.localize.chunked import predict_file
+    from radiomap.parallel import check_executor_options
 
     if sequence not in (None, "viterbi", "smooth"):
         raise ParameterError(f"--sequence must be viterbi or smooth, got {sequence!r}")
     check_output(output, overwrite=force, inputs=[model, dataset], what="predictions file")
+    check_executor_options(workers, scheduler)
     loc = Localizer.load(model)
+    params = {}
     if sequence is not None:
         if "sequence" not in type(loc).param_spec:
             raise ParameterError(f"{loc.name} localizes samples independently; --sequence needs a method with a "
                                  "mobility model (hmm, gma)")
-        loc.set_params(sequence=True, estimator="map" if sequence == "viterbi" else "mean")
-    ds = CSIDataset.load(dataset)
-    t0 = time.perf_counter()
-    pos = loc.predict(ds)
-    dt = time.perf_counter() - t0
-    Predictions(positions=pos, method=loc.name, true_positions=ds.positions, los=ds.los,
-                timestamps=ds.timestamps, dataset=str(dataset), geometry_signature=loc.geometry_signature_,
-                scene=ds.meta.get("scene", {}),
+        params = {"sequence": True, "estimator": "map" if sequence == "viterbi" else "mean"}
+    truth = stored_fields(dataset, ("positions", "los", "timestamps"))
+    with cluster(workers, scheduler) as ex:
+        pos, dt = predict_file(model, dataset, params=params, executor=ex)
+    Predictions(positions=pos, method=loc.name, true_positions=truth["positions"], los=truth["los"],
+                timestamps=truth["timestamps"], dataset=str(dataset), geometry_signature=loc.geometry_signature_,
+                scene=truth["meta"].get("scene", {}),
                 timing={"fit_time_s": loc.fit_info_.fit_time_s, "predict_time_s": dt,
-                        "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}).save(output, overwrite=force)
-    console.print(f"{loc.name}: {ds.n_samples} positions in {dt:.2f} s -> {output}")
+                        "per_query_ms": 1e3 * dt / max(len(pos), 1)}).save(output, overwrite=force)
+    console.print(f"{loc.name}: {len(pos)} positions in {dt:.2f} s -> {output}")
 
 
 def evaluation_rows(pred, true_pos: np.ndarray, los: np.ndarray | None) -> dict[str, list[dict]]:

@@ -276,7 +276,7 @@ WINDOW = Feature(_window, "mean AGC amplitude [N, B, N_a, K] or trace-normalised
                  "[N, B, N_a, N_a, 2] (re, im) over the last W packets of the same point / walk / transmitter",
                  params={"window": Param(Interval(int, 1, None), "packets W per window"),
                          "stat": Param(Options("mean", "cov"), "mean amplitude or sample covariance")},
-                 defaults={"window": 10, "stat": "mean"})
+                 defaults={"window": 10, "stat": "mean"}, per_sample=False)
 RSSI = Feature(received_power_db, "received power per packet and AP from /rssi (dB), unheard and weaker "
                "entries at floor_db: float64 [N, B]",
                params={"floor_db": Param(Interval(float, -400, 100), "value of unheard APs, lower bound (dB)")},
