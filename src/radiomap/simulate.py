@@ -35,6 +35,7 @@ def simulate_dataset(
     backend: str = "builtin",
     seed: int = 0,
     store_paths: bool = False,
+    csi: bool = True,
     progress: bool = False,
 ) -> CSIDataset:
     """Simulate CSI at ``positions`` and wrap it with labels and metadata.
@@ -47,18 +48,24 @@ def simulate_dataset(
         ``reference_power`` fixes the normalisation (pass a training set's
         ``meta["noise"]["reference_power"]`` so test sets share its scale)
     wavefront : "spherical" (exact) or "plane"; n_symbols : OFDM symbols for a time axis
+    csi : False: no CFR synthesis (needs ``store_paths``): the dataset holds the paths, from which features
+        such as ``tbf`` are computed in closed form; the noise settings are recorded for them, not applied
     backend : "builtin" (image-method tracer) or "sionna-rt" (optional extra, see docs/sionna-rt.md;
         traces walls and slabs only, no point scatterers)
 
     Output
     ------
-    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64, positions, LOS flags and metadata
+    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64 (None with ``csi=False``), positions, LOS flags and metadata
     (scene, noise, simulator settings, seed, package version).
     """
     if snr_db is not None and noise_variance is not None:
         raise ParameterError("give either snr_db or noise_variance, not both")
     if backend not in BACKENDS:
         raise ParameterError(f"unknown simulator backend {backend!r}; known: {', '.join(BACKENDS)}")
+    if not csi and not store_paths:
+        raise ParameterError("csi=False keeps nothing: pass store_paths=True (features are computed from paths)")
+    if not csi and noise_variance is not None:
+        raise ParameterError("noise_variance scales the CSI to unit power; without CSI give snr_db instead")
     pos = np.asarray(positions, dtype=np.float64)
     rng = np.random.default_rng(seed)
     blocks, path_blocks = [], []
@@ -71,16 +78,17 @@ def simulate_dataset(
             paths = trace_sionna(scene, pos[sl], max_order=max_order, velocity=vel, seed=seed)
         else:
             paths = trace(scene, pos[sl], max_order=max_order, scatterers=scatterers, velocity=vel)
-        blocks.append(paths.cfr(scene.ofdm, wavefront=wavefront, n_symbols=n_symbols))
+        if csi:
+            blocks.append(paths.cfr(scene.ofdm, wavefront=wavefront, n_symbols=n_symbols))
         path_blocks.append(paths)
-    csi = np.concatenate(blocks)
+    h = np.concatenate(blocks) if csi else None
     all_paths = Paths.concatenate(path_blocks) if len(path_blocks) > 1 else path_blocks[0]
     noise = {"mode": "none"}
     if snr_db is not None:
-        csi = add_noise_snr(csi, snr_db, rng)
+        h = None if h is None else add_noise_snr(h, snr_db, rng)
         noise = {"mode": "snr", "snr_db": float(snr_db)}
     elif noise_variance is not None:
-        csi, ref = normalise_and_add_noise(csi, noise_variance, rng, reference_power)
+        h, ref = normalise_and_add_noise(h, noise_variance, rng, reference_power)
         noise = {"mode": "variance", "variance": float(noise_variance), "reference_power": ref}
     meta = {
         "scene": scene.to_dict(),
@@ -94,6 +102,6 @@ def simulate_dataset(
         "bandwidth_hz": scene.ofdm.bandwidth_hz,
         "frequencies_hz": scene.ofdm.frequencies.tolist(),
     }
-    return CSIDataset(csi, positions=pos, velocity=velocity, timestamps=timestamps, los=all_paths.los,
+    return CSIDataset(h, positions=pos, velocity=velocity, timestamps=timestamps, los=all_paths.los,
                       trajectory_id=trajectory_id, point_id=point_id,
                       paths=all_paths.to_arrays() if store_paths else None, meta=meta)

@@ -28,20 +28,47 @@ def scenes(fmt: OutputFormat = "table") -> None:
     emit({"preset scenes": rows}, fmt)
 
 
+SIMULATE_DEFAULTS = {"positions": "walk", "walk": "train", "resolution": 0.5, "n": 1000, "length": 160.0, "dt": 0.1,
+                     "snr": None, "speed": None, "feature": (), "csi": True}
+"""Defaults of ``radiomap simulate`` where neither the command line nor the scene's ``[simulate]`` table sets one."""
+
+
+def simulate_options(scene, given: dict) -> dict:
+    """Options of ``radiomap simulate``: those ``given`` (not None), else the scene's ``[simulate]`` table,
+    else :data:`SIMULATE_DEFAULTS`."""
+    unknown = sorted(set(scene.simulate) - set(SIMULATE_DEFAULTS))
+    if unknown:
+        raise ParameterError(f"scene {scene.name!r}: [simulate] sets unknown option(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(SIMULATE_DEFAULTS)}")
+    return {k: given[k] if given.get(k) is not None else scene.simulate.get(k, v) for k, v in SIMULATE_DEFAULTS.items()}
+
+
 @app.command()
 def simulate(
     scene: Annotated[str, typer.Argument(help="preset name (see `radiomap scenes`) or a .toml/.json scene file")],
     output: Annotated[Path, typer.Option("-o", "--output", help="HDF5 file to write")] = Path("dataset.h5"),
-    positions: Annotated[str, typer.Option(help="walk | grid | random | random-walk")] = "walk",
-    walk: Annotated[str, typer.Option(help="named walk of the scene (positions=walk)")] = "train",
-    resolution: Annotated[float, typer.Option(help="grid pitch in metres (positions=grid)")] = 0.5,
-    n: Annotated[int, typer.Option(min=1, help="number of random positions (positions=random)")] = 1000,
-    length: Annotated[float, typer.Option(help="random-walk length in metres (positions=random-walk)")] = 160.0,
-    dt: Annotated[float, typer.Option(help="sampling interval of walks (s)")] = 0.1,
+    positions: Annotated[str | None, typer.Option(
+        help="walk | grid | random | random-walk (default: the scene's, else walk)")] = None,
+    walk: Annotated[str | None, typer.Option(help="named walk of the scene (positions=walk; default train)")] = None,
+    resolution: Annotated[float | None, typer.Option(help="grid pitch in metres (positions=grid; default 0.5)")]
+    = None,
+    n: Annotated[int | None, typer.Option(min=1, help="number of random positions (positions=random; default 1000)")]
+    = None,
+    length: Annotated[float | None, typer.Option(help="random-walk length in metres (positions=random-walk)")] = None,
+    dt: Annotated[float | None, typer.Option(help="sampling interval of walks (s; default 0.1)")] = None,
+    speed: Annotated[float | None, typer.Option(
+        help="speed (m/s) of grid / random users, uniform random headings (velocities: Doppler, direction labels)")]
+    = None,
     snr_db: Annotated[float | None, typer.Option("--snr", help="per-sample SNR in dB")] = None,
     noise_variance: Annotated[float | None, typer.Option(min=0.0, help="noise variance on unit-power CSI")] = None,
     reference: Annotated[Path | None, typer.Option(
         help="dataset whose CSI normalisation to reuse with --noise-variance (e.g. the training set)")] = None,
+    feature: Annotated[list[str] | None, typer.Option(
+        "--feature", "-F", help="registered feature to compute and store, e.g. tbf or seed000(delay=rms) "
+                                "(repeatable; see `radiomap features list`)")] = None,
+    csi: Annotated[bool | None, typer.Option(
+        "--csi/--no-csi", help="store the CSI (default: yes, unless the scene says otherwise); --no-csi keeps only "
+                               "the features, and features computable from paths (tbf) never synthesise CSI")] = None,
     max_order: Annotated[int, typer.Option(min=0, max=2, help="max reflection order (0-2)")] = 2,
     plane_wave: Annotated[bool, typer.Option("--plane-wave", help="far-field instead of exact spherical")] = False,
     backend: Annotated[str, typer.Option(help="builtin | sionna-rt (optional extra)")] = "builtin",
@@ -53,9 +80,14 @@ def simulate(
     )] = None,
     force: Force = False,
 ) -> None:
-    """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset."""
+    """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset.
+
+    Options not given come from the scene's [simulate] table (zhao-tbf: a 2 m grid, 5 km/h random headings,
+    20 dB, the tbf feature and no CSI), else from the defaults shown.
+    """
     from radiomap import mobility
     from radiomap.atomic import check_output
+    from radiomap.features.stage import FEATURES, feature_key, materialise, parse_feature
     from radiomap.scene import get_scene
     from radiomap.simulate import BACKENDS, simulate_dataset
 
@@ -63,41 +95,61 @@ def simulate(
     from radiomap.data.impairments import impair, parse_impairments
 
     imp = parse_impairments(impairments) if impairments else None
-    for name, value in (("--resolution", resolution), ("--length", length), ("--dt", dt), ("--max-gb", max_gb)):
-        if not value > 0:
-            raise ParameterError(f"{name} must be > 0, got {value}")
-    if snr_db is not None and not np.isfinite(snr_db):
-        raise ParameterError(f"--snr must be finite, got {snr_db}")
-    if snr_db is not None and noise_variance is not None:
+    sc = get_scene(scene)
+    opt = simulate_options(sc, {"positions": positions, "walk": walk, "resolution": resolution, "n": n,
+                                "length": length, "dt": dt, "snr": snr_db, "speed": speed, "feature": feature,
+                                "csi": csi})
+    for name in ("resolution", "length", "dt"):
+        if not opt[name] > 0:
+            raise ParameterError(f"--{name} must be > 0, got {opt[name]}")
+    if not max_gb > 0:
+        raise ParameterError(f"--max-gb must be > 0, got {max_gb}")
+    if opt["snr"] is not None and not np.isfinite(opt["snr"]):
+        raise ParameterError(f"--snr must be finite, got {opt['snr']}")
+    if opt["snr"] is not None and noise_variance is not None:
         raise ParameterError("give either --snr or --noise-variance, not both")
     if reference is not None and noise_variance is None:
         raise ParameterError("--reference sets the CSI scale of --noise-variance; give --noise-variance too")
     if backend not in BACKENDS:
         raise ParameterError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    sc = get_scene(scene)
+    feats = [parse_feature(f) for f in opt["feature"]]
+    for name, params in feats:
+        feature_key(name, params)  # validates names and parameters before any work
+    from_paths = bool(feats) and imp is None and all(FEATURES.get(name).from_paths for name, _ in feats)
+    if not opt["csi"] and not feats:
+        raise ParameterError("--no-csi keeps nothing: add --feature NAME (e.g. tbf)")
     rng = np.random.default_rng(seed)
     kw = {}
-    if positions == "walk":
-        if walk not in sc.walks:
-            raise ParameterError(f"scene {sc.name!r} has no walk {walk!r}; walks: {sorted(sc.walks) or 'none'}")
-        w = sc.walks[walk]
-        traj = mobility.waypoint_walk(sc, w.waypoints, w.speeds, dt=dt, height=w.height)
-    elif positions == "random-walk":
-        traj = mobility.random_waypoint(sc, length, dt=dt, rng=rng)
-    elif positions == "grid":
-        pos, traj = sc.grid(resolution), None
-    elif positions == "random":
+    mode = opt["positions"]
+    if speed is not None and mode in ("walk", "random-walk"):
+        raise ParameterError(f"--speed sets grid / random users' velocities; --positions {mode} has its own speeds")
+    if mode == "walk":
+        if opt["walk"] not in sc.walks:
+            raise ParameterError(f"scene {sc.name!r} has no walk {opt['walk']!r}; walks: {sorted(sc.walks) or 'none'}"
+                                 " (or choose --positions grid | random | random-walk)")
+        w = sc.walks[opt["walk"]]
+        traj = mobility.waypoint_walk(sc, w.waypoints, w.speeds, dt=opt["dt"], height=w.height)
+    elif mode == "random-walk":
+        traj = mobility.random_waypoint(sc, opt["length"], dt=opt["dt"], rng=rng)
+    elif mode == "grid":
+        pos, traj = sc.grid(opt["resolution"]), None
+    elif mode == "random":
         cand = sc.grid(0.05)
-        pos, traj = cand[rng.choice(len(cand), size=n, replace=len(cand) < n)], None
+        pos, traj = cand[rng.choice(len(cand), size=opt["n"], replace=len(cand) < opt["n"])], None
     else:
-        raise ParameterError(f"positions must be walk, grid, random or random-walk, got {positions!r}")
+        raise ParameterError(f"positions must be walk, grid, random or random-walk, got {mode!r}")
     if traj is not None:
         pos = traj.positions
         kw = {"velocity": traj.velocity, "timestamps": traj.timestamps, "trajectory_id": np.zeros(len(pos), int)}
+    elif opt["speed"] is not None:
+        if not opt["speed"] >= 0:
+            raise ParameterError(f"--speed must be >= 0 (m/s), got {opt['speed']}")
+        kw = {"velocity": mobility.random_headings(len(pos), opt["speed"], rng)}
     gb = len(pos) * (imp.packets if imp else 1) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
-    if gb > max_gb:
+    make_csi = opt["csi"] or not from_paths
+    if gb > max_gb and make_csi:
         raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
-                             "use fewer positions or a feature pipeline that never materialises CSI")
+                             "use fewer positions or features computed from paths (--no-csi --feature tbf)")
     ref_power = None
     if reference is not None:
         from radiomap.data import CSIDataset
@@ -105,16 +157,22 @@ def simulate(
         ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
         if ref_power is None:
             raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
-    ds = simulate_dataset(sc, pos, snr_db=snr_db, noise_variance=noise_variance, max_order=max_order,
-                          reference_power=ref_power,
-                          wavefront="plane" if plane_wave else "spherical", backend=backend, seed=seed,
-                          progress=progress, **kw)
-    ds.meta["positions"] = {"mode": positions, "walk": walk if positions == "walk" else None}
+    ds = simulate_dataset(sc, pos, snr_db=opt["snr"], noise_variance=noise_variance, max_order=max_order,
+                          reference_power=ref_power, wavefront="plane" if plane_wave else "spherical",
+                          backend=backend, seed=seed, progress=progress, csi=make_csi,
+                          store_paths=from_paths, **kw)
+    ds.meta["positions"] = {"mode": mode, "walk": opt["walk"] if mode == "walk" else None,
+                            "resolution_m": opt["resolution"] if mode == "grid" else None,
+                            "speed_m_s": opt["speed"] if traj is None else None}
     if imp is not None:
         ds = impair(ds, imp, seed=seed)
+    if feats:
+        ds = materialise(ds, feats).without(csi=not opt["csi"], paths=True)
     ds.save(output, overwrite=force)
-    console.print(f"wrote {output}: {ds.n_samples} samples, csi {ds.csi.shape}, "
-                  f"LOS per AP {np.round(ds.los.mean(0), 2).tolist()}")
+    stored = ", ".join(f"{k} {list(v.shape)}" for k, v in ds.features.items())
+    los = f", LOS per AP {np.round(ds.los.mean(0), 2).tolist()}" if ds.los is not None else ""
+    console.print(f"wrote {output}: {ds.n_samples} samples, csi {'none' if ds.csi is None else ds.csi.shape}"
+                  + (f", features {stored}" if stored else "") + los)
 
 
 @app.command()

@@ -39,6 +39,7 @@ from radiomap.localize.loanet import (
     matched_template_classes,
 )
 from radiomap.localize.training import torch_threads
+from radiomap.mobility import random_headings
 from radiomap.scene import get_scene
 
 SCENE = "zhao-tbf"
@@ -74,12 +75,6 @@ FULL_SETTINGS = Settings("paper", grid_m=1.0, n_test=2100, n_dir_train_pos=10**9
 # ---------------------------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------------------------
-def random_headings(n: int, speed_ms: float, rng: np.random.Generator) -> np.ndarray:
-    """Horizontal velocities ``[n, 3]`` (m/s) with uniform random headings."""
-    a = rng.uniform(0, 2 * np.pi, n)
-    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n)]) * speed_ms
-
-
 def class_velocities(n_classes: int, speed_ms: float) -> np.ndarray:
     """Velocities ``[C, 3]`` at the class-centre headings."""
     a = np.arange(n_classes) * 2 * np.pi / n_classes
