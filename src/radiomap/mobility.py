@@ -245,3 +245,23 @@ def random_waypoint(scene: Scene, length_m: float, *, dt: float, speed=(1.0, 2.0
         total += dist[goal]
         here = goal
     return waypoint_walk(scene, np.array(pts), np.array(legs_speed), dt=dt, height=height)
+
+
+def random_headings(n: int, speed: float, rng: np.random.Generator) -> np.ndarray:
+    """Horizontal velocities with uniform random headings (static users moving in any direction).
+
+    Parameters
+    ----------
+    n : int
+        Number of users N.
+    speed : float
+        Speed (m/s).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, float64 [N, 3]
+        Velocities (m/s), ``z = 0``, headings uniform in ``[0, 2 pi)``.
+    """
+    a = rng.uniform(0, 2 * np.pi, n)
+    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n)]) * speed

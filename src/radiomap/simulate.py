@@ -57,6 +57,7 @@ def simulate_dataset(
     backend: str = "builtin",
     seed: int = 0,
     store_paths: bool = False,
+    csi: bool = True,
     progress: bool = False,
 ) -> CSIDataset:
     """Simulate CSI at ``positions`` and wrap it with labels and metadata.
@@ -69,31 +70,40 @@ def simulate_dataset(
         ``reference_power`` fixes the normalisation (pass a training set's
         ``meta["noise"]["reference_power"]`` so test sets share its scale)
     wavefront : "spherical" (exact) or "plane"; n_symbols : OFDM symbols for a time axis
+    csi : False: no CFR synthesis (needs ``store_paths``): the dataset holds the paths, from which features
+        such as ``tbf`` are computed in closed form; the noise settings are recorded for them, not applied
     backend : "builtin" (image-method tracer) or "sionna-rt" (optional extra, see docs/sionna-rt.md;
         traces walls and slabs only, no point scatterers)
 
     Output
     ------
-    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64, positions, LOS flags and metadata
+    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64 (None with ``csi=False``), positions, LOS flags and metadata
     (scene, noise, simulator settings, seed, package version).
     """
     _check_settings(snr_db, noise_variance, backend)
+    if not csi and not store_paths:
+        raise ParameterError("csi=False keeps nothing: pass store_paths=True (features are computed from paths)")
+    if not csi and noise_variance is not None:
+        raise ParameterError("noise_variance scales the CSI to unit power; without CSI give snr_db instead")
     pos = np.asarray(positions, dtype=np.float64)
     rng = np.random.default_rng(seed)
     settings = {"wavefront": wavefront, "n_symbols": n_symbols, "max_order": max_order, "scatterers": scatterers,
                 "backend": backend, "seed": seed}
-    csi, all_paths = _trace_blocks(scene, pos, velocity, settings, progress=progress)
-    csi, noise = _noisy(csi, snr_db, noise_variance, reference_power, rng)
-    return CSIDataset(csi, positions=pos, velocity=velocity, timestamps=timestamps, los=all_paths.los,
+    h, all_paths = _trace_blocks(scene, pos, velocity, settings, progress=progress, csi=csi)
+    h, noise = _noisy(h, snr_db, noise_variance, reference_power, rng)
+    return CSIDataset(h, positions=pos, velocity=velocity, timestamps=timestamps, los=all_paths.los,
                       trajectory_id=trajectory_id, point_id=point_id,
                       paths=all_paths.to_arrays() if store_paths else None, meta=_meta(scene, noise, settings))
 
 
-def _noisy(csi: np.ndarray, snr_db: float | None, noise_variance: float | None, reference_power: float | None,
-           rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-    """CSI with the requested noise (none, by SNR, or by variance after normalisation) and its ``meta["noise"]``."""
+def _noisy(csi: np.ndarray | None, snr_db: float | None, noise_variance: float | None,
+           reference_power: float | None, rng: np.random.Generator) -> tuple[np.ndarray | None, dict]:
+    """CSI with the requested noise (none, by SNR, or by variance after normalisation) and its ``meta["noise"]``.
+
+    Without CSI (``None``, a paths-only simulation) the SNR is only recorded, for the features computed later.
+    """
     if snr_db is not None:
-        return add_noise_snr(csi, snr_db, rng), {"mode": "snr", "snr_db": float(snr_db)}
+        return None if csi is None else add_noise_snr(csi, snr_db, rng), {"mode": "snr", "snr_db": float(snr_db)}
     if noise_variance is not None:
         csi, ref = normalise_and_add_noise(csi, noise_variance, rng, reference_power)
         return csi, {"mode": "variance", "variance": float(noise_variance), "reference_power": ref}
@@ -108,8 +118,9 @@ def _check_settings(snr_db: float | None, noise_variance: float | None, backend:
 
 
 def _trace_blocks(scene: Scene, pos: np.ndarray, velocity: np.ndarray | None, settings: dict,
-                  progress: bool = False) -> tuple[np.ndarray, Paths]:
-    """Trace ``pos`` [M, 3] in blocks of ``_BLOCK``; CSI [M, B, N_a, K(, S)] complex64 and the paths."""
+                  progress: bool = False, csi: bool = True) -> tuple[np.ndarray | None, Paths]:
+    """Trace ``pos`` [M, 3] in blocks of ``_BLOCK``; CSI [M, B, N_a, K(, S)] complex64 (None unless ``csi``)
+    and the paths."""
     blocks, path_blocks = [], []
     for i in tqdm(range(0, len(pos), _BLOCK), desc=f"simulate {scene.name}", unit="block", disable=not progress):
         sl = slice(i, i + _BLOCK)
@@ -121,10 +132,11 @@ def _trace_blocks(scene: Scene, pos: np.ndarray, velocity: np.ndarray | None, se
         else:
             paths = trace(scene, pos[sl], max_order=settings["max_order"], scatterers=settings["scatterers"],
                           velocity=vel)
-        blocks.append(paths.cfr(scene.ofdm, wavefront=settings["wavefront"], n_symbols=settings["n_symbols"]))
+        if csi:
+            blocks.append(paths.cfr(scene.ofdm, wavefront=settings["wavefront"], n_symbols=settings["n_symbols"]))
         path_blocks.append(paths)
-    csi = np.concatenate(blocks)
-    return csi, Paths.concatenate(path_blocks) if len(path_blocks) > 1 else path_blocks[0]
+    h = np.concatenate(blocks) if csi else None
+    return h, Paths.concatenate(path_blocks) if len(path_blocks) > 1 else path_blocks[0]
 
 
 def _meta(scene: Scene, noise: dict, settings: dict) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from radiomap.localize import LOCALIZERS
+from radiomap.localize import DIRECTIONS, LOCALIZERS, TASKS, task_of
 
 RADIOMAP = str(Path(sys.executable).with_name("radiomap"))
 
@@ -53,10 +53,11 @@ def test_csv_format(files):
 
 def test_methods_lists_every_method_and_parameter():
     listed = json.loads(run("methods", "--format", "json").stdout)["methods"]
-    assert [m["method"] for m in listed] == LOCALIZERS.names()
-    for name in LOCALIZERS.names():
+    assert [m["method"] for m in listed] == LOCALIZERS.names() + DIRECTIONS.names()
+    assert {m["task"] for m in listed if m["method"] in DIRECTIONS} == {"direction"}
+    for name in LOCALIZERS.names() + DIRECTIONS.names():
         table = next(iter(json.loads(run("methods", name, "--format", "json").stdout).values()))
-        assert [row["parameter"] for row in table] == list(LOCALIZERS.get(name).param_spec)
+        assert [row["parameter"] for row in table] == list(TASKS[task_of(name)].get(name).param_spec)
         assert all(row["accepts"] and row["help"] for row in table)
 
 

@@ -51,5 +51,5 @@ def test_cli_errors_are_one_line(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "no such file" in r.stderr
     r = subprocess.run([sys.executable, "-c", "from radiomap.cli import main; main()", "simulate", "zhao-tbf",
-                        "--positions", "grid"], capture_output=True, text=True)
-    assert r.returncode == 2 and "GB of CSI" in r.stderr
+                        "--resolution", "0.5", "--csi", "-o", str(tmp_path / "big.h5")], capture_output=True, text=True)
+    assert r.returncode == 2 and "GB of CSI" in r.stderr and not (tmp_path / "big.h5").exists()

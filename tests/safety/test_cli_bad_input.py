@@ -46,7 +46,7 @@ CASES = {
     "negative wcl exponent": (["fit", "wcl", "train.h5", "-o", "m", "-p", "g=-1"], "g=-1"),
     "unknown parameter": (["fit", "knn", "train.h5", "-o", "m", "-p", "kk=1"], "no parameter 'kk'"),
     "malformed parameter": (["fit", "knn", "train.h5", "-o", "m", "-p", "k"], "name=value"),
-    "unknown method": (["fit", "magic", "train.h5", "-o", "m"], "unknown localizer"),
+    "unknown method": (["fit", "magic", "train.h5", "-o", "m"], "unknown method 'magic'"),
     "cv for a method without it": (["fit", "wcl", "train.h5", "-o", "m", "--cv"], "no parameter 'cv'"),
     "compare with a bad method": (["compare", "train.h5", "test.h5", "-m", "magic", "-o", "r"], "unknown localizer"),
     "demo with a bad method": (["demo", "--methods", "magic", "-o", "r"], "unknown localizer"),

@@ -32,25 +32,27 @@ def methods(
     name: Annotated[str | None, typer.Argument(help="a method: list its parameters")] = None,
     fmt: OutputFormat = "table",
 ) -> None:
-    """List the localization methods, or one method's hyper-parameters (type, default, range, help)."""
+    """List the methods of every task (localization, direction), or one method's hyper-parameters (type,
+    default, range, help)."""
     import inspect
 
-    from radiomap.localize import LOCALIZERS
+    from radiomap.localize import TASKS, task_of
 
     check_format(fmt)
     if name is None:
         rows = []
-        for n in LOCALIZERS.names():
-            cls = LOCALIZERS.get(n)
-            spec = cls.param_spec
-            defaults = _defaults(cls)
-            rows.append({"method": n, "supervised": "yes" if cls.supervised else "no",
-                         "inputs": defaults.get("inputs", "-") if "inputs" in spec else "-",
-                         "parameters": ", ".join(spec) or "-",
-                         "description": (inspect.getdoc(cls) or "").splitlines()[0]})
+        for task, registry in TASKS.items():
+            for n in registry.names():
+                cls = registry.get(n)
+                spec = cls.param_spec
+                defaults = _defaults(cls)
+                rows.append({"method": n, "task": task, "supervised": "yes" if cls.supervised else "no",
+                             "inputs": defaults.get("inputs", "-") if "inputs" in spec else "-",
+                             "parameters": ", ".join(spec) or "-",
+                             "description": (inspect.getdoc(cls) or "").splitlines()[0]})
         emit({"methods": rows}, fmt)
         return
-    cls = LOCALIZERS.get(name)
+    cls = TASKS[task_of(name)].get(name)
     defaults = _defaults(cls)
     rows = [{"parameter": k, "default": defaults.get(k), "accepts": p.constraint.describe(), "help": p.help}
             for k, p in cls.param_spec.items()]
@@ -103,18 +105,21 @@ def _predictions_tables(path: Path) -> dict[str, list[dict]]:
     from radiomap.eval.predictions import Predictions
 
     p = Predictions.load(path)
-    rows = [{"field": "method", "value": p.method}, {"field": "positions", "value": list(p.positions.shape)},
+    out = ({"field": "positions", "value": list(p.positions.shape)} if p.positions is not None else
+           {"field": "direction classes", "value": f"{p.n_samples} of {p.n_classes}"})
+    rows = [{"field": "method", "value": p.method}, out,
             {"field": "queried dataset", "value": p.dataset},
-            {"field": "truth", "value": "yes" if p.true_positions is not None else "no"},
+            {"field": "truth", "value": "yes" if p.true_positions is not None or p.true_directions is not None
+             else "no"},
             {"field": "scene", "value": p.scene.get("name", "—")},
             *({"field": k, "value": v} for k, v in p.timing.items())]
     return {f"predictions {path.name}": rows}
 
 
 def _model_tables(path: Path) -> dict[str, list[dict]]:
-    from radiomap.localize import Localizer
+    from radiomap.localize import load_estimator
 
-    loc = Localizer.load(path)
+    loc = load_estimator(path)
     fit = loc.fit_info_.to_dict()
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     rows = [{"field": "method", "value": loc.name}, {"field": "supervised", "value": loc.supervised},

@@ -2,6 +2,8 @@
 
     radiomap fit knn train.h5 -o model/ [-p k=4 -p inputs=beamspace] [--cv]
     radiomap localize model/ test.h5 -o pred.h5
+    radiomap fit fusion-tdc train.h5 -o dir_model/          (a direction estimator: its task from its name)
+    radiomap localize dir_model/ test.h5 --coordinates pred.h5 -o dir.h5
     radiomap evaluate pred.h5 [--truth test.h5] [-o report/]
     radiomap compare train.h5 test.h5 [more_test.h5 ...] -m knn -m wcl -p knn.k=4 -o report/
     radiomap compare captures.h5 --split lpo --seed 0 -o report/ [--format json]
@@ -28,7 +30,9 @@ from radiomap.errors import DataError, ParameterError
 
 @app.command()
 def fit(
-    method: Annotated[str, typer.Argument(help="localizer name: centroid, knn, wknn, svm, dnn, wcl, aoa, hmm, ...")],
+    method: Annotated[str, typer.Argument(
+        help="method (`radiomap methods`): a localizer (knn, wknn, hmm, loanet, ...) or a direction estimator "
+             "(fusion-tdc)")],
     train: Annotated[Path, typer.Argument(help="training dataset (.h5)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="model folder to write")] = Path("model"),
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="hyper-parameter name=value")] = None,
@@ -38,14 +42,14 @@ def fit(
     """Fit METHOD on TRAIN and save the model (safetensors + JSON)."""
     from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
-    from radiomap.localize import LOCALIZERS, get_localizer
+    from radiomap.localize import TASKS, get_estimator, task_of
 
     params = parse_params(param)
     if cv:
         params["cv"] = True
-    if "progress" in LOCALIZERS.get(method).param_spec:
+    if "progress" in TASKS[task_of(method)].get(method).param_spec:
         params.setdefault("progress", show_progress())
-    loc = get_localizer(method, **params)
+    loc = get_estimator(method, **params)
     check_output(output, kind="dir", overwrite=force, inputs=[train], what="model folder")
     ds = CSIDataset.load(train)
     t0 = time.perf_counter()
@@ -63,42 +67,91 @@ def localize_cmd(
     sequence: Annotated[str | None, typer.Option(
         help="decode the dataset as one walk with the model's mobility: viterbi (MAP path) | smooth "
              "(posterior mean); default: each sample on its own")] = None,
+    coordinates: Annotated[Path | None, typer.Option(
+        help="direction models: predictions file of a localizer on DATASET whose positions feed the estimator "
+             "(default: the dataset's true positions)")] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
-    """Localize every sample of DATASET with MODEL; write predictions (+ copies of the truth).
+    """Localize every sample of DATASET with MODEL (or, with a direction model, classify its motion direction);
+    write predictions (+ copies of the truth).
 
     The dataset is read and localized in chunks (in this process, or on Dask workers with
-    --workers/--scheduler: the same positions either way); a --sequence decode runs as one piece.
+    --workers/--scheduler: the same positions either way); a --sequence decode and direction models run as
+    one piece, in this process.
     """
     from radiomap.atomic import check_output
+    from radiomap.data import CSIDataset
     from radiomap.data.dataset import stored_fields
-    from radiomap.eval.predictions import Predictions
-    from radiomap.localize import Localizer
+    from radiomap.localize import load_estimator, task_of
     from radiomap.localize.chunked import predict_file
     from radiomap.parallel import check_executor_options
 
     if sequence not in (None, "viterbi", "smooth"):
         raise ParameterError(f"--sequence must be viterbi or smooth, got {sequence!r}")
-    check_output(output, overwrite=force, inputs=[model, dataset], what="predictions file")
+    check_output(output, overwrite=force, inputs=[model, dataset, coordinates], what="predictions file")
     check_executor_options(workers, scheduler)
-    loc = Localizer.load(model)
+    loc = load_estimator(model)
+    direction = task_of(loc.name) == "direction"
+    if coordinates is not None and not direction:
+        raise ParameterError(f"--coordinates feeds a direction estimator; {loc.name} is a localizer")
+    if direction and (workers is not None or scheduler is not None):
+        raise ParameterError(f"{loc.name} classifies in this process; drop --workers/--scheduler")
     params = {}
     if sequence is not None:
         if "sequence" not in type(loc).param_spec:
             raise ParameterError(f"{loc.name} localizes samples independently; --sequence needs a method with a "
                                  "mobility model (hmm, gma)")
         params = {"sequence": True, "estimator": "map" if sequence == "viterbi" else "mean"}
+    if direction:
+        _classify_directions(loc, CSIDataset.load(dataset), dataset, coordinates, output, force)
+        return
     truth = stored_fields(dataset, ("positions", "los", "timestamps"))
     with cluster(workers, scheduler) as ex:
         pos, dt = predict_file(model, dataset, params=params, executor=ex)
-    Predictions(positions=pos, method=loc.name, true_positions=truth["positions"], los=truth["los"],
-                timestamps=truth["timestamps"], dataset=str(dataset), geometry_signature=loc.geometry_signature_,
-                scene=truth["meta"].get("scene", {}),
-                timing={"fit_time_s": loc.fit_info_.fit_time_s, "predict_time_s": dt,
-                        "per_query_ms": 1e3 * dt / max(len(pos), 1)}).save(output, overwrite=force)
+    _predictions(loc, truth, dataset, dt, len(pos), positions=pos).save(output, overwrite=force)
     console.print(f"{loc.name}: {len(pos)} positions in {dt:.2f} s -> {output}")
+
+
+def _predictions(loc, truth: dict, dataset: Path, dt: float, n: int, **fields):
+    """The predictions file of ``loc`` on the ``n`` samples of ``dataset``: ``truth`` (positions, los,
+    timestamps, meta) copied, timing."""
+    from radiomap.eval.predictions import Predictions
+
+    return Predictions(method=loc.name, true_positions=truth["positions"], los=truth["los"],
+                       timestamps=truth["timestamps"], dataset=str(dataset), geometry_signature=loc.geometry_signature_,
+                       scene=truth["meta"].get("scene", {}),
+                       timing={"fit_time_s": loc.fit_info_.fit_time_s, "predict_time_s": dt,
+                               "per_query_ms": 1e3 * dt / max(n, 1)}, **fields)
+
+
+def _classify_directions(est, ds, dataset: Path, coordinates: Path | None, output: Path, force: bool) -> None:
+    """Direction classes of every sample of ``ds``, fed the coordinates of a predictions file (or the truth)."""
+    from radiomap.eval.metrics import accuracy
+    from radiomap.eval.predictions import Predictions
+    from radiomap.localize.loanet import heading_to_class
+
+    xyz = ds.positions
+    if coordinates is not None:
+        pred = Predictions.load(coordinates)
+        if pred.positions is None or pred.n_samples != ds.n_samples:
+            raise DataError(f"{coordinates}: expected the positions of a localizer on {dataset} "
+                            f"({ds.n_samples} samples)")
+        xyz = pred.positions
+    if xyz is None:
+        raise DataError(f"{dataset} has no positions: pass --coordinates PRED.h5 (a localizer's predictions on it)")
+    t0 = time.perf_counter()
+    classes = est.predict(ds, coordinates=xyz)
+    dt = time.perf_counter() - t0
+    truth = None if ds.velocity is None else heading_to_class(ds.velocity, est.n_classes)
+    truth_fields = {"positions": ds.positions, "los": ds.los, "timestamps": ds.timestamps, "meta": ds.meta}
+    _predictions(est, truth_fields, dataset, dt, ds.n_samples, positions=None, directions=classes,
+                 n_classes=est.n_classes, true_directions=truth).save(output, overwrite=force)
+    fed = f"coordinates of {coordinates}" if coordinates is not None else "true coordinates"
+    acc = "" if truth is None else (f", accuracy {100 * accuracy(truth, classes):.1f} % "
+                                    f"(chance {100 / est.n_classes:.1f} %)")
+    console.print(f"{est.name}: {ds.n_samples} directions ({fed}) in {dt:.2f} s{acc} -> {output}")
 
 
 def evaluation_rows(pred, true_pos: np.ndarray, los: np.ndarray | None) -> dict[str, list[dict]]:
@@ -133,6 +186,9 @@ def evaluate(
     if output is not None:
         check_output(output, kind="dir", overwrite=force, inputs=[predictions, truth], what="report folder")
     pred = Predictions.load(predictions)
+    if pred.directions is not None:
+        _evaluate_directions(pred, predictions, truth, output, fmt, force)
+        return
     true_pos, los = pred.true_positions, pred.los
     if truth is not None:
         from radiomap.data import CSIDataset
@@ -163,6 +219,40 @@ def evaluate(
 
             rep.add_figure("floorplan", predictions_over_floorplan(Scene.from_dict(pred.scene), pred.positions,
                                                                    true_pos, title=pred.method))
+        console.print(f"report written to {rep.write()}")
+
+
+def _evaluate_directions(pred, predictions: Path, truth: Path | None, output: Path | None, fmt: str,
+                         force: bool) -> None:
+    """Accuracy and confusion matrix of a direction predictions file (truth in it or from ``truth``'s velocities)."""
+    from radiomap.eval.metrics import accuracy, confusion_matrix
+    from radiomap.localize.loanet import heading_to_class
+
+    true_cls = pred.true_directions
+    if truth is not None:
+        from radiomap.data import CSIDataset
+
+        ds = CSIDataset.load(truth)
+        if ds.velocity is None or ds.n_samples != pred.n_samples:
+            raise DataError(f"{truth}: expected velocities of the {pred.n_samples} samples of {predictions}")
+        true_cls = heading_to_class(ds.velocity, pred.n_classes)
+    if true_cls is None:
+        raise DataError(f"{predictions} holds no true directions; pass --truth DATASET.h5 (with velocities)")
+    rows = [{"method": pred.method, "accuracy (%)": 100 * accuracy(true_cls, pred.directions),
+             "chance (%)": 100 / pred.n_classes, "classes": pred.n_classes, "n": pred.n_samples}]
+    conf = confusion_matrix(true_cls, pred.directions, pred.n_classes)
+    deg = 360 / pred.n_classes
+    conf_rows = [{"true heading (deg)": c * deg, **{f"{k * deg:g}": int(conf[c, k]) for k in range(pred.n_classes)}}
+                 for c in range(pred.n_classes)]
+    emit({f"{pred.method}: motion direction": rows, "confusion (rows: true, columns: predicted)": conf_rows}, fmt)
+    if output is not None:
+        from radiomap.eval.report import Report
+
+        rep = Report(f"evaluation of {predictions.name}", output,
+                     {"predictions": str(predictions), "truth": str(truth) if truth else "in file",
+                      "method": pred.method, "timing": pred.timing}, overwrite=force)
+        rep.add_table("direction", rows)
+        rep.add_table("confusion", conf_rows, caption="rows: true heading, columns: predicted heading (deg)")
         console.print(f"report written to {rep.write()}")
 
 

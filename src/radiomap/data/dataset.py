@@ -38,7 +38,8 @@ class CSIDataset:
 
     Input
     -----
-    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S], or None when only ``features`` are stored
+    csi : complex64 [N, B, N_a, K] or [N, B, N_a, K, S], or None when only ``features`` (or only ``paths``,
+        from which features are computed) are stored
     positions : [N, 3] float (m) or None (unlabelled data)
     timestamps : [N] float (s) or None
     los : [N, B] bool or None (per-AP LOS flag)
@@ -67,10 +68,13 @@ class CSIDataset:
         self.meta: dict[str, Any] = dict(meta or {})
         self.features = {k: np.asarray(v) for k, v in (features or {}).items()}
         self.paths = {k: np.asarray(v) for k, v in (paths or {}).items()}
-        if csi is None and not self.features:
-            raise DataError("dataset needs 'csi' or at least one entry in 'features'")
+        if csi is None and not self.features and "gain" not in self.paths:
+            raise DataError("dataset needs 'csi', at least one entry in 'features', or ground-truth 'paths'")
         self.csi = None if csi is None else _check_csi(csi)
-        n = self.csi.shape[0] if self.csi is not None else len(next(iter(self.features.values())))
+        if self.csi is not None:
+            n = self.csi.shape[0]
+        else:
+            n = len(next(iter(self.features.values()))) if self.features else len(self.paths["gain"])
         self.positions = _check_optional("positions", positions, n)
         self.timestamps = _check_optional("timestamps", timestamps, n)
         self.velocity = _check_optional("velocity", velocity, n)
@@ -193,6 +197,22 @@ class CSIDataset:
         """The same data with positions, velocities and ground-truth paths removed (unlabelled)."""
         fields = self._fields() | {"positions": None, "velocity": None}
         return CSIDataset(self.csi, **fields, features=self.features, meta=self.meta)
+
+    def without(self, *, csi: bool = False, paths: bool = False) -> CSIDataset:
+        """The same samples without the CSI and/or the ground-truth paths (e.g. once features are stored).
+
+        Parameters
+        ----------
+        csi, paths : bool
+            Drop ``csi`` / ``paths``.
+
+        Returns
+        -------
+        CSIDataset
+            Labels, features and metadata shared with ``self``.
+        """
+        return CSIDataset(None if csi else self.csi, **self._fields(), features=self.features,
+                          paths=None if paths else self.paths, meta=self.meta)
 
     def with_features(self, features: dict, meta: dict | None = None) -> CSIDataset:
         """The same samples with ``features`` (name -> [N, ...]) instead of the stored ones (and ``meta``)."""

@@ -25,6 +25,8 @@ from radiomap.channel import doppler_hz, trace
 from radiomap.data import CSIDataset
 from radiomap.eval import Report, accuracy, by_distance_ring, confusion_matrix, error_summary, position_errors
 from radiomap.features import beamspace as bs
+from radiomap.features.stage import part_keys
+from radiomap.features.tbf import tb_shapes, tbf_from_beam_params
 from radiomap.localize.loanet import (
     CNN2D,
     CNN3D,
@@ -37,6 +39,7 @@ from radiomap.localize.loanet import (
     matched_template_classes,
 )
 from radiomap.localize.training import torch_threads
+from radiomap.mobility import random_headings
 from radiomap.scene import get_scene
 
 SCENE = "zhao-tbf"
@@ -72,12 +75,6 @@ FULL_SETTINGS = Settings("paper", grid_m=1.0, n_test=2100, n_dir_train_pos=10**9
 # ---------------------------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------------------------
-def random_headings(n: int, speed_ms: float, rng: np.random.Generator) -> np.ndarray:
-    """Horizontal velocities ``[n, 3]`` (m/s) with uniform random headings."""
-    a = rng.uniform(0, 2 * np.pi, n)
-    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n)]) * speed_ms
-
-
 def class_velocities(n_classes: int, speed_ms: float) -> np.ndarray:
     """Velocities ``[C, 3]`` at the class-centre headings."""
     a = np.arange(n_classes) * 2 * np.pi / n_classes
@@ -99,31 +96,25 @@ def random_points(scene, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(out)
 
 
-def tb_shapes(scene, n_taps: int) -> tuple[bs.TBShape, bs.TBShape]:
-    """(shape of the stored ``X_AD`` with ``n_taps`` taps, shape with the whole CP for ``X_D``)."""
-    n_h, n_v = bs.array_shape(scene.aps[0].array)
-    o = scene.ofdm
-    cp = int(o.cp_samples) or o.n_subcarriers
-    return (bs.TBShape(n_h, n_v, o.n_subcarriers, min(n_taps, cp), o.n_symbols),
-            bs.TBShape(n_h, n_v, o.n_subcarriers, cp, o.n_symbols))
+def tbf_keys(kw: dict) -> dict[str, str]:
+    """Stored keys of the ``tbf`` feature's arrays for this run's ``n_taps`` / ``eta`` (``kw``)."""
+    return part_keys("tbf", {"n_taps": kw["n_taps"], "eta": kw["eta"]})
 
 
 def fingerprint_dataset(scene, params: bs.BeamParams, positions, velocity, *, n_taps: int, eta: float,
                         snr_db: float | None, rng: np.random.Generator, meta: dict,
                         angle_delay: bool = True) -> CSIDataset:
-    """Compact TBF features of ``params`` as a ``CSIDataset(csi=None, features=...)``."""
+    """The ``tbf`` feature of ``params`` as a ``CSIDataset(csi=None, features=...)``."""
+    keys = tbf_keys({"n_taps": n_taps, "eta": eta})
+    arrays = tbf_from_beam_params(params, scene, n_taps=n_taps, eta=eta, snr_db=snr_db, rng=rng,
+                                  angle_delay=angle_delay)
     shape_ad, shape_d = tb_shapes(scene, n_taps)
-    feats: dict[str, np.ndarray] = {}
-    if angle_delay:
-        x_ad, _ = bs.compact_tbf(params, shape_ad, snr_db=snr_db, rng=rng)
-        img = bs.angle_delay_image(x_ad)
-        feats.update(x_ad=img.astype(np.float16), mask=bs.mask(img, eta))
-    _, x_d = bs.compact_tbf(params, shape_d, snr_db=snr_db, rng=rng, angle_delay=False)
-    feats["x_d"] = bs.doppler_profile(x_d)
-    m = dict(meta, scene=scene.to_dict(), noise={"snr_db": snr_db},
+    m = dict(meta, scene=scene.to_dict(), noise={"mode": "snr", "snr_db": snr_db} if snr_db is not None else
+             {"mode": "none"},
              tbf={"n_taps": shape_ad.n_g, "n_cp": shape_d.n_g, "eta": eta, "signal": "expected power (eq. 20)",
                   "noise": "AWGN of one frame, exact compact distribution"})
-    return CSIDataset(None, positions=positions, velocity=velocity, features=feats, meta=m)
+    return CSIDataset(None, positions=positions, velocity=velocity,
+                      features={keys[p]: a for p, a in arrays.items()}, meta=m)
 
 
 def trace_params(scene, positions: np.ndarray, velocity: np.ndarray) -> tuple[bs.BeamParams, object]:
@@ -245,6 +236,7 @@ class _DopplerRoute:
     w_test: np.ndarray
     ptot_test: np.ndarray
     arr_test: np.ndarray
+    x_d_key: str  # stored key of the Doppler profiles (the tbf feature's x_d)
 
     def cycles(self, arrival, vel, valid) -> np.ndarray:
         """Doppler (cycles per symbol) ``[N C, L]`` of arrivals ``[N, L, 3]`` for velocities ``[N, (C,) 3]``."""
@@ -266,7 +258,8 @@ def _doppler_route(scene, data: Fingerprints, st: Settings, n_cls: int, kw: dict
         scene, shape_d, sel,
         np.repeat(bs.doppler_weights(p_sel, shape_d), n_cls, axis=0), np.repeat(p_sel.power.sum(1), n_cls),
         np.asarray(data.paths_train.arrival[sel, 0]),
-        bs.doppler_weights(data.p_test, shape_d), data.p_test.power.sum(1), np.asarray(data.paths_test.arrival[:, 0]))
+        bs.doppler_weights(data.p_test, shape_d), data.p_test.power.sum(1), np.asarray(data.paths_test.arrival[:, 0]),
+        tbf_keys(kw)["x_d"])
 
 
 def direction_task(scene, data: Fingerprints, loc: Localization, st: Settings, n_cls: int, kw: dict,
@@ -295,7 +288,7 @@ def _train_direction(route: _DopplerRoute, data: Fingerprints, st: Settings, n_c
     nu = route.cycles(route.arr_train, np.broadcast_to(vel, (n_sel, n_cls, 3)), data.p_train.power[route.sel] > 0)
     x_d = route.profiles(route.w_train, nu, total_power=route.ptot_train, snr_db=st.snr_train_db, rng=rng)
     train = CSIDataset(None, positions=np.repeat(data.train_pos[route.sel], n_cls, axis=0), velocity=vel[cls_rep],
-                       features={"x_d": x_d}, meta=data.train.meta)
+                       features={route.x_d_key: x_d}, meta=data.train.meta)
     return FusionTDCDirection(preset=st.preset, max_time_s=st.budget_tdc_s, **est_kw).fit(train)
 
 
@@ -316,7 +309,7 @@ def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localiza
     row, snr_rows, confusion = {}, [], None
     for snr in (st.snrs_db if sweep else (st.snr_train_db,)):
         x_d = route.profiles(route.w_test, nu_t, total_power=route.ptot_test, snr_db=snr, rng=rng)
-        ds = CSIDataset(None, positions=test_pos, features={"x_d": x_d}, meta=data.train.meta)
+        ds = CSIDataset(None, positions=test_pos, features={route.x_d_key: x_d}, meta=data.train.meta)
         pred = tdc.predict(ds, coordinates=de_xyz)
         if snr == st.snr_train_db:
             ceiling = matched_template_classes(x_d[:n_tp], templates, heading_to_class(vel_k, n_cls))

@@ -6,7 +6,8 @@ A localizer names the feature it consumes (its ``inputs`` parameter) and reads i
 one dataset, repeated fits), materialise: ``ds = materialise(ds, ["seed000"])`` in Python, or
 ``radiomap features compute seed000 in.h5 -o out.h5`` on the command line; the feature is then
 stored in the dataset (and its HDF5 file) under its key, with its parameters in
-``meta["features"][key]``.
+``meta["features"][key]``. A feature of several arrays (``Feature.parts``, e.g. ``tbf``: ``x_ad``, ``mask``,
+``x_d``) stores each under ``key.part`` (:func:`part_keys`) and is read with :func:`extract_parts`.
 
 Example
 -------
@@ -36,16 +37,31 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Feature:
-    """A registered extractor: ``fn(ds, **params) -> float array [N, ...]`` with declared parameters.
+    """A registered extractor with declared parameters.
 
-    ``per_sample``: each row depends on its own sample only, so the feature may be computed in chunks
-    (``materialise_file``); False for features over groups of samples (windows), computed in one piece.
+    Parameters
+    ----------
+    fn : callable
+        ``fn(ds, **params) -> ndarray [N, ...]``; with ``parts``, ``-> {part: ndarray [N, ...]}``.
+    help : str
+        One line: what it computes, dtype and shape.
+    params, defaults : mapping
+        Declared parameters (``radiomap.params``) and their default values.
+    parts : tuple of str
+        Names of the arrays of a feature made of several (stored under ``key.part``); empty for one array.
+    from_paths : bool
+        Computable from the ground-truth paths alone (``ds.paths``), so a simulation need not synthesise CSI.
+    per_sample : bool
+        Each row depends on its own sample only, so the feature may be computed in chunks
+        (:func:`materialise_file`); False for features over groups of samples (windows), computed in one piece.
     """
 
-    fn: Callable[..., np.ndarray]
+    fn: Callable[..., np.ndarray | dict[str, np.ndarray]]
     help: str
     params: Mapping[str, Param] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()
+    from_paths: bool = False
     per_sample: bool = True
 
 
@@ -58,8 +74,9 @@ FEATURES = Registry("feature", {
     "phase-sanitised": "radiomap.features.preprocessing:PHASE_SANITISED",
     "taps": "radiomap.features.preprocessing:TAPS",
     "window": "radiomap.features.preprocessing:WINDOW",
-    "rssi": "radiomap.features.preprocessing:RSSI",
     "tx-onehot": "radiomap.features.preprocessing:TX_ONEHOT",
+    # seed 002: triple-beam fingerprint inputs (X_AD, mask, Doppler profile)
+    "tbf": "radiomap.features.tbf:TBF",
 })
 """Registry of feature extractors by name (``radiomap features list``)."""
 
@@ -73,12 +90,24 @@ def feature_key(name: str, params: Mapping[str, Any] | None = None) -> str:
     return name if not changed else name + "(" + ",".join(f"{k}={v}" for k, v in changed.items()) + ")"
 
 
+def part_keys(name: str, params: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Stored keys of the arrays of a feature of several parts: ``{part: "key.part"}``."""
+    spec = FEATURES.get(name)
+    if not spec.parts:
+        raise ParameterError(f"feature {name!r} is one array (key {feature_key(name, params)!r}), not parts")
+    key = feature_key(name, params)
+    return {p: f"{key}.{p}" for p in spec.parts}
+
+
 def extract(ds: CSIDataset, name: str, **params: Any) -> np.ndarray:
     """Feature ``name`` of every sample of ``ds``: the stored one when ``ds`` has it, else computed.
 
     ``name`` may also be the key of any array stored in ``ds.features`` (e.g. an imported feature);
-    then no parameters are accepted.
+    then no parameters are accepted. A feature of several parts is read with :func:`extract_parts`.
     """
+    if name in FEATURES and FEATURES.get(name).parts:
+        raise ParameterError(f"feature {name!r} has parts {', '.join(FEATURES.get(name).parts)}; "
+                             "read it with extract_parts")
     if name not in FEATURES:
         if params:
             raise ParameterError(f"feature {name!r} is stored, not registered: it takes no parameters")
@@ -97,6 +126,22 @@ def extract(ds: CSIDataset, name: str, **params: Any) -> np.ndarray:
     return out
 
 
+def extract_parts(ds: CSIDataset, name: str, **params: Any) -> dict[str, np.ndarray]:
+    """The arrays of feature ``name`` (one with ``parts``): the stored ones when ``ds`` has them all, else
+    computed. Output ``{part: ndarray [N, ...]}``."""
+    keys = part_keys(name, params)
+    if all(k in ds.features for k in keys.values()):
+        return {p: ds.features[k] for p, k in keys.items()}
+    spec = FEATURES.get(name)
+    out = spec.fn(ds, **_resolve(name, spec, params))
+    if not isinstance(out, dict) or set(out) != set(spec.parts):
+        raise DataError(f"feature {name!r}: extractor returned {type(out).__name__}, expected parts {spec.parts}")
+    for p, arr in out.items():
+        if np.shape(arr)[:1] != (ds.n_samples,):
+            raise DataError(f"feature {name!r}: part {p!r} has shape {np.shape(arr)}, expected [N={ds.n_samples}, ...]")
+    return {p: np.asarray(out[p]) for p in spec.parts}
+
+
 def materialise(ds: CSIDataset, features: Iterable[str | tuple[str, Mapping[str, Any]]]) -> CSIDataset:
     """A dataset like ``ds`` with ``features`` (names, or ``(name, params)``) computed and stored.
 
@@ -108,13 +153,29 @@ def materialise(ds: CSIDataset, features: Iterable[str | tuple[str, Mapping[str,
     for item in features:
         name, params = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
         key = feature_key(name, params)
-        if key in feats:
+        if is_stored(feats, name, params):
             continue
         t0 = time.perf_counter()
-        feats[key] = extract(ds, name, **params)
+        feats.update(compute_arrays(ds, name, params))
         record[key] = {"name": name, "params": _resolve(name, FEATURES.get(name), params),
                        "ms_per_sample": 1e3 * (time.perf_counter() - t0) / max(ds.n_samples, 1)}
     return ds.with_features(feats, meta=dict(ds.meta, features=record))
+
+
+def is_stored(stored: Mapping[str, Any], name: str, params: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``stored`` (a dataset's ``features``) holds feature ``name`` with ``params`` (all its parts)."""
+    if FEATURES.get(name).parts:
+        return all(k in stored for k in part_keys(name, params).values())
+    return feature_key(name, params) in stored
+
+
+def compute_arrays(ds: CSIDataset, name: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Feature ``name`` of ``ds`` as ``{stored key: ndarray [N, ...]}``: one key, or one per part."""
+    params = dict(params or {})
+    if FEATURES.get(name).parts:
+        keys = part_keys(name, params)
+        return {keys[p]: arr for p, arr in extract_parts(ds, name, **params).items()}
+    return {feature_key(name, params): extract(ds, name, **params)}
 
 
 CHUNK = 4096
@@ -166,9 +227,8 @@ def materialise_file(source: str | os.PathLike, output: str | os.PathLike,
     todo: dict[str, tuple[str, dict[str, Any]]] = {}
     for item in features:
         name, params = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
-        key = feature_key(name, params)
-        if key not in head.features:
-            todo[key] = (name, _resolve(name, FEATURES.get(name), params))
+        if not is_stored(head.features, name, params):
+            todo[feature_key(name, params)] = (name, _resolve(name, FEATURES.get(name), params))
     tasks = []
     for key, (name, params) in todo.items():
         bounds = shard_bounds(n, chunk) if FEATURES.get(name).per_sample else [(0, n)]
@@ -177,7 +237,7 @@ def materialise_file(source: str | os.PathLike, output: str | os.PathLike,
     with extend_file(source, output, overwrite=overwrite) as w:
         for i, (block, dt) in tqdm((executor or InProcess()).map(_feature_chunk, tasks), total=len(tasks),
                                    desc="features", unit="chunk", disable=not progress):
-            w.write(tasks[i]["rows"][0], **{f"features/{tasks[i]['key']}": block})
+            w.write(tasks[i]["rows"][0], **{f"features/{k}": arr for k, arr in block.items()})
             seconds[tasks[i]["key"]] += dt
         for key, (name, params) in todo.items():
             record[key] = {"name": name, "params": params, "ms_per_sample": 1e3 * seconds[key] / max(n, 1)}
@@ -185,13 +245,13 @@ def materialise_file(source: str | os.PathLike, output: str | os.PathLike,
     return record
 
 
-def _feature_chunk(task: dict[str, Any]) -> tuple[np.ndarray, float]:
-    """(feature rows [M, ...], seconds) of one chunk of a dataset file (a worker task)."""
+def _feature_chunk(task: dict[str, Any]) -> tuple[dict[str, np.ndarray], float]:
+    """({stored key: feature rows [M, ...]}, seconds) of one chunk of a dataset file (a worker task)."""
     from radiomap.data.dataset import CSIDataset
 
     ds = CSIDataset.load(task["path"], rows=task["rows"])
     t0 = time.perf_counter()
-    return extract(ds, task["name"], **task["params"]), time.perf_counter() - t0
+    return compute_arrays(ds, task["name"], task["params"]), time.perf_counter() - t0
 
 
 def parse_feature(spec: str) -> tuple[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ from radiomap.atomic import atomic_dir
 from radiomap.errors import DataError, NotFittedError, ParameterError, RadiomapError
 from radiomap.jsonable import dumps, jsonable
 from radiomap.localize import state
-from radiomap.localize.methods import LOCALIZERS
+from radiomap.localize.methods import LOCALIZERS, TASKS, task_of
 from radiomap.params import Boolean, Interval, Param, Pattern, validate_params
 from radiomap.registry import Registry
 
@@ -500,3 +500,57 @@ def get_localizer(name: str, **params: Any) -> Localizer:
     """
     cls = LOCALIZERS.get(name)
     return cls(**cls.validate_params(params))
+
+
+def get_estimator(name: str, **params: Any) -> Estimator:
+    """Instantiate a registered method of any task (``TASKS``: localizers, direction estimators).
+
+    Parameters
+    ----------
+    name : str
+        A method name (``"knn"``, ``"loanet"``, ``"fusion-tdc"``, ...).
+    **params
+        ``__init__`` arguments.
+
+    Returns
+    -------
+    Estimator
+        Unfitted.
+
+    Raises
+    ------
+    RadiomapError
+        Unknown name (the message lists every task's methods).
+    ParameterError
+        Invalid parameters.
+    """
+    cls = TASKS[task_of(name)].get(name)
+    return cls(**cls.validate_params(params))
+
+
+def load_estimator(directory: str | os.PathLike) -> Estimator:
+    """Load a model folder written by ``save``, whatever its task.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        Model folder.
+
+    Returns
+    -------
+    Estimator
+        The saved method (``Localizer`` or a direction estimator), fitted.
+
+    Raises
+    ------
+    DataError
+        Not a model folder, damaged, or an unknown method (see :meth:`Estimator.load`).
+    """
+    try:
+        method = json.loads((Path(directory) / META_FILE).read_text()).get("method")
+    except (OSError, ValueError, AttributeError):
+        method = None  # Localizer.load names the problem
+    for registry in TASKS.values():
+        if isinstance(method, str) and method in registry:
+            return registry.get(method).load(directory)
+    return Localizer.load(directory)

@@ -4,6 +4,7 @@ The names here are the only place a method's name is written: the CLI's choices,
 methods``, saved models and reports all take them from this table (``Localizer.name``).
 """
 
+from radiomap.errors import RadiomapError
 from radiomap.registry import Registry
 
 LOCALIZERS = Registry("localizer", {
@@ -38,3 +39,31 @@ DIRECTIONS = Registry("direction estimator", {
     "fusion-tdc": "radiomap.localize.loanet.direction:FusionTDCDirection",
 })
 """Registry of motion-direction estimators (the ``direction`` task): ``predict`` gives classes ``[N]``."""
+
+TASKS = {"localization": LOCALIZERS, "direction": DIRECTIONS}
+"""The tasks and their registries; a method name is unique across them (``radiomap fit NAME`` finds its task)."""
+
+
+def task_of(name: str) -> str:
+    """The task of method ``name`` (a key of :data:`TASKS`).
+
+    Parameters
+    ----------
+    name : str
+        A registered method name.
+
+    Returns
+    -------
+    str
+        ``"localization"`` or ``"direction"``.
+
+    Raises
+    ------
+    RadiomapError
+        Unknown name; the message lists every task's methods.
+    """
+    for task, registry in TASKS.items():
+        if name in registry:
+            return task
+    known = "; ".join(f"{task}: {', '.join(reg.names())}" for task, reg in TASKS.items())
+    raise RadiomapError(f"unknown method {name!r}; known ({known})")

@@ -56,6 +56,10 @@ class Scene:
         True for the scene of imported measurements: AP positions may be unknown (NaN), walls are
         usually absent and ``walkable`` is the padded bounding box of the measured positions (see
         ``radiomap.scene.measured``); ``require_geometry`` guards what needs more.
+    simulate : dict[str, Any]
+        Defaults of ``radiomap simulate`` for this scene (option name -> value, a ``[simulate]`` table in
+        its file), e.g. the positions and stored features a seed's protocol needs; options given on the
+        command line win.
     """
 
     name: str
@@ -73,6 +77,7 @@ class Scene:
     tx_power_dbm: float = 0.0
     description: str = ""
     measured: bool = False
+    simulate: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.aps:
@@ -296,7 +301,7 @@ class Scene:
             "user_heights": list(self.user_heights),
             "walks": {k: {"waypoints": [list(p) for p in w.waypoints], "speeds": list(w.speeds),
                           "height": w.height, "description": w.description} for k, w in self.walks.items()},
-        } | ({"measured": True} if self.measured else {})
+        } | ({"measured": True} if self.measured else {}) | ({"simulate": dict(self.simulate)} if self.simulate else {})
 
     @staticmethod
     def from_dict(d: dict) -> Scene:
@@ -324,6 +329,7 @@ class Scene:
                                height=float(w.get("height", 1.5)), description=str(w.get("description", "")))
                        for k, w in d.get("walks", {}).items()},
                 measured=bool(d.get("measured", False)),
+                simulate=dict(d.get("simulate", {})),
             )
         except KeyError as exc:
             raise SceneError(f"scene description is missing field {exc.args[0]!r}") from exc

@@ -14,10 +14,12 @@ import torch
 
 from radiomap.errors import DataError
 from radiomap.features.beamspace import doppler_profile
+from radiomap.features.tbf import tbf_inputs
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Estimator
 from radiomap.localize.loanet.complexity import count_flops, count_params
 from radiomap.localize.loanet.config import PRESETS, get_preset, override
 from radiomap.localize.loanet.fusion_tdc import build_tdc, tdc_loss
+from radiomap.localize.loanet.inputs import INPUTS
 from radiomap.localize.methods import DIRECTIONS
 from radiomap.localize.training import predict_batched, seeded_init, train_model
 from radiomap.params import AnyOf, Interval, NoneValue, Options, Param, Pattern
@@ -75,9 +77,9 @@ def matched_template_classes(x_d: np.ndarray, templates: np.ndarray, template_cl
 class FusionTDCDirection(Estimator):
     """Motion direction from (Doppler profile, coordinates) with Fusion-TDC (registered ``fusion-tdc``).
 
-    ``fit(train)`` reads ``train.features["x_d"]`` (Doppler profiles ``[N, T]``, as stored by the TBF
-    route), the coordinates ``train.positions [N, 3]`` (m; true ones, as in the seed) and the classes
-    of ``train.velocity [N, 3]`` (m/s; :func:`heading_to_class`). ``predict(ds, coordinates=None)``
+    ``fit(train)`` reads the Doppler profiles ``x_d [N, T]`` of the ``tbf`` feature (``inputs``), the
+    coordinates ``train.positions [N, 3]`` (m; true ones, as in the seed) and the classes of
+    ``train.velocity [N, 3]`` (m/s; :func:`heading_to_class`). ``predict(ds, coordinates=None)``
     gives classes ``int64 [N]`` in ``[0, C)``; the coordinates default to ``ds.positions`` and are
     usually a localizer's estimates at test time. ``predict_proba`` gives ``[N, C]``.
 
@@ -87,6 +89,8 @@ class FusionTDCDirection(Estimator):
         Network and training preset (``config.PRESETS``: ``tdc``, ``train_tdc``).
     epochs, max_time_s : int or None, float or None
         Overrides of the preset's training length and wall-clock budget (s).
+    inputs : str
+        The stored ``tbf`` feature read (``"auto"``: the one stored; :func:`radiomap.features.tbf.tbf_inputs`).
     seed, device, checkpoint_dir, progress
         As for the LOA-Net localizers.
 
@@ -108,6 +112,7 @@ class FusionTDCDirection(Estimator):
         "epochs": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "training epochs"),
         "max_time_s": Param(AnyOf(NoneValue("no budget"), Interval(float, 0, None, closed="neither")),
                             "wall-clock training budget (s)"),
+        "inputs": INPUTS,
         "seed": SEED,
         "device": Param(TORCH_DEVICE, "torch device"),
         "checkpoint_dir": Param(AnyOf(NoneValue("no checkpoints"), Pattern(r".+", "a folder path")),
@@ -116,10 +121,12 @@ class FusionTDCDirection(Estimator):
     }
 
     def __init__(self, preset: str = "cpu", *, epochs: int | None = None, max_time_s: float | None = None,
-                 seed: int = 0, device: str = "cpu", checkpoint_dir: str | None = None, progress: bool = False):
+                 inputs: str = "auto", seed: int = 0, device: str = "cpu", checkpoint_dir: str | None = None,
+                 progress: bool = False):
         self.preset = preset
         self.epochs = epochs
         self.max_time_s = max_time_s
+        self.inputs = inputs
         self.seed = seed
         self.device = device
         self.checkpoint_dir = checkpoint_dir
@@ -134,7 +141,7 @@ class FusionTDCDirection(Estimator):
         if train.velocity is None:
             raise DataError(f"{self.name}: the training set has no velocity (the direction labels)")
         cfg = get_preset(self.preset).tdc
-        x_d = _doppler_profiles(train, self.name)
+        x_d = self._doppler_profiles(train)
         xyz = np.asarray(train.positions, dtype=np.float64)
         self.mean_, self.std_ = xyz.mean(0), np.maximum(xyz.std(0), 1e-3)
         d_in = doppler_input(x_d, cfg.log_doppler, cfg.doppler_bins)
@@ -169,7 +176,7 @@ class FusionTDCDirection(Estimator):
         Parameters
         ----------
         ds : CSIDataset
-            N samples with ``features["x_d"]``.
+            N samples with the ``tbf`` feature's ``x_d`` (stored, or computable from paths / CSI).
         coordinates : ndarray, float64 [N, 3], optional
             Positions (m) fed to the coordinate branch; default ``ds.positions``.
 
@@ -183,7 +190,7 @@ class FusionTDCDirection(Estimator):
         if xyz is None:
             raise DataError(f"{self.name}: pass coordinates (the dataset has no positions)")
         self.model_.eval()
-        d = torch.from_numpy(self._norm_d(_doppler_profiles(ds, self.name)))
+        d = torch.from_numpy(self._norm_d(self._doppler_profiles(ds)))
         logits = predict_batched(self.model_, [d, torch.from_numpy(self._norm(xyz))], device=self.device)
         return torch.softmax(logits, -1).numpy()
 
@@ -207,12 +214,9 @@ class FusionTDCDirection(Estimator):
         flops = count_flops(model, torch.rand(2, self.n_doppler_), torch.rand(2, 3))
         return {"MFLOPs": flops / 1e6, "params (M)": count_params(model) / 1e6}
 
+    def _doppler_profiles(self, ds) -> np.ndarray:
+        """The ``tbf`` feature's ``x_d`` of ``ds`` as peak-normalised Doppler profiles ``float32 [N, T]``."""
+        return doppler_profile(np.asarray(tbf_inputs(ds, self.inputs, ("x_d",))["x_d"], dtype=np.float32))
+
     def _build_module(self, name: str) -> torch.nn.Module:
         return build_tdc(get_preset(self.preset).tdc, self.n_doppler_)
-
-
-def _doppler_profiles(ds, method: str) -> np.ndarray:
-    """``ds.features["x_d"]`` as peak-normalised Doppler profiles ``float32 [N, T]``."""
-    if not ds.features or "x_d" not in ds.features:
-        raise DataError(f"{method}: the dataset has no features['x_d'] (Doppler profiles of the TBF route)")
-    return doppler_profile(np.asarray(ds.features["x_d"], dtype=np.float32))
