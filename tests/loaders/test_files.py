@@ -38,6 +38,55 @@ def test_intel5300_truncated_file_is_one_line_error(tmp_path):
     assert len(raw) == 3160
 
 
+def test_atheros_public_file_matches_csiread(tmp_path):
+    """The first 12 packets of csiread's own Atheros CSI Tool sample (MIT), through the console script."""
+    import subprocess
+
+    from radiomap.data import CSIDataset
+    from radiomap.data.loaders.subcarriers import MAPS
+
+    csiread = pytest.importorskip("csiread")
+    path = DATA / "atheros" / "ath_csi_1_first12.dat"
+    out = subprocess.run(["radiomap", "import", "atheros", str(path), "-o", str(tmp_path / "ath.h5")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    ds = CSIDataset.load(tmp_path / "ath.h5")
+    ref = csiread.Atheros(str(path), nrxnum=3, ntxnum=3, tones=56, if_report=False)
+    ref.read()
+    assert ref.count == 12 and ds.csi.shape == (12, 1, 3, 56)   # the file: 3 rx, 2 tx, 56 tones
+    np.testing.assert_allclose(ds.csi[:, 0], np.transpose(ref.csi[:, :, :, 0], (0, 2, 1)), rtol=1e-6)
+    assert ds.meta["subcarriers"]["indices"] == MAPS["ht20"].used.tolist()
+    assert ds.scene.ofdm.carrier_hz == 2.437e9                  # channel 6, from the file
+    np.testing.assert_array_equal(ds.rssi[:, 0], ref.rssi)
+    assert np.all(np.diff(ds.timestamps) > 0)
+
+
+@pytest.mark.parametrize(("name", "n_rx", "k", "carrier", "pl_csi"), [
+    ("rx_by_qca9300_first12.csi", 3, 52, 5.2e9, [56, 3, 1]),    # QCA9300 NIC, HT20: 56 tones, data 52
+    ("rx_by_iwl5300_first12.csi", 2, 28, 2.417e9, [30, 2, 1]),  # IWL5300 NIC: 30 grouped tones, data 28
+])
+def test_picoscenes_public_files_match_csiread(name, n_rx, k, carrier, pl_csi):
+    """The first 12 frames of csiread's PicoScenes samples (MIT); the reference is csiread read with the
+    buffer sizes its own ``check()`` reports for the file (csiread skips CSI that does not fit)."""
+    csiread = pytest.importorskip("csiread")
+    path = DATA / "picoscenes" / name
+    ds = load_capture("picoscenes", path)
+    ref = csiread.Picoscenes(str(path), {"CSI": pl_csi, "PilotCSI": [0, 0, 0], "LegacyCSI": [0, 0, 0],
+                                         "BasebandSignals": [0, 0, 0], "PreEQSymbols": [0, 0, 0], "MPDU": 0},
+                             if_report=False)
+    ref.read()
+    sub = ref.raw["CSI"]["SubcarrierIndex"][0]
+    keep = np.isin(sub, ds.meta["subcarriers"]["indices"])
+    assert ds.csi.shape == (12, 1, n_rx, k) and keep.sum() == k
+    assert not np.isin([-21, -7, 7, 21], ds.meta["subcarriers"]["indices"]).any()  # HT20 pilots dropped
+    csi = ref.raw["CSI"]["CSI"]                                 # [N, tones, rx, tx]
+    np.testing.assert_allclose(ds.csi[:, 0], np.transpose(csi[:, keep][..., 0], (0, 2, 1)), rtol=1e-6)
+    assert np.abs(ds.csi).min() > 0                             # CSI was read, not left as zero buffers
+    assert ds.scene.ofdm.carrier_hz == carrier
+    np.testing.assert_array_equal(ds.rssi[:, 0], ref.raw["RxSBasic"]["RSSI"])
+    assert len(ds.meta["transmitters"]) == 1
+
+
 @pytest.mark.parametrize("name", ["qd-v5.mat", "qd-v73.mat"])
 def test_quadriga_mat_v5_and_v73(name):
     truth = np.load(DATA / "quadriga" / "qd-truth.npz")

@@ -238,8 +238,11 @@ def read_esp32_capture(path: Path, *, subcarriers: str = "data", carrier: float 
 def read_picoscenes_capture(path: Path, *, subcarriers: str = "data", carrier: float | None = None) -> Capture:
     """One PicoScenes ``.csi`` file as a Capture.
 
-    Uses csiread's (experimental) PicoScenes parser; subcarriers are matched by the file's own
-    ``SubcarrierIndex`` against the 802.11 map of the channel bandwidth.
+    Uses csiread's (experimental) PicoScenes parser in two passes: the first reads the frames' headers
+    (csiread skips CSI that does not fit its ``pl_size`` buffers, zero by default), the second reads the
+    CSI with buffers sized from the file's own ``NumTones`` / ``NumRx`` / ``NumTx + NumESS``. csiread's CSI
+    is ``[N, tones, rx, tx]``; subcarriers are matched by the file's own ``SubcarrierIndex`` against the
+    802.11 map of the channel bandwidth.
 
     Parameters
     ----------
@@ -253,21 +256,32 @@ def read_picoscenes_capture(path: Path, *, subcarriers: str = "data", carrier: f
     Returns
     -------
     Capture
-        csi complex64 ``[N, 1, N_rx, K]`` (first stream), carrier ``[N]`` (Hz), timestamps ``[N]``
-        (s), rssi ``[N, 1]`` (dBm), transmitter MACs ``[N]``.
+        csi complex64 ``[N, 1, N_rx, K]`` (first transmit stream), carrier ``[N]`` (Hz), timestamps
+        ``[N]`` (s), rssi ``[N, 1]`` (dBm), transmitter MACs ``[N]``.
     """
     csiread = require_package("csiread", "csiread", "picoscenes")
     d = csiread.Picoscenes(str(path), if_report=False)
     _run_reader(d, path, "PicoScenes .csi")
+    info = d.raw["CSI"]["Info"]
+    shape = [int(np.max(info["NumTones"])), int(np.max(info["NumRx"])),
+             int(np.max(np.asarray(info["NumTx"]) + np.asarray(info["NumESS"])))]
+    if min(shape) < 1:
+        raise DataError(f"{path.name}: PicoScenes frames without CSI (tones, rx, tx = {shape})")
+    d = csiread.Picoscenes(str(path), dict(d.pl_size, CSI=shape), if_report=False)
+    _run_reader(d, path, "PicoScenes .csi")
     raw = d.raw
-    csi = np.asarray(raw["CSI"]["CSI"])                                     # [N, tones, sts, rx]
+    info = raw["CSI"]["Info"]
+    full = (np.asarray(info["NumTones"]) == shape[0]) & (np.asarray(info["NumRx"]) == shape[1])
+    if not full.all():
+        raise DataError(f"{path.name}: PicoScenes frames of different CSI sizes (tones "
+                        f"{sorted(set(info['NumTones']))}, rx {sorted(set(info['NumRx']))}); split the capture")
+    csi = np.asarray(raw["CSI"]["CSI"])                                     # [N, tones, rx, tx]
     sub = np.asarray(raw["CSI"]["SubcarrierIndex"])[0]
     cbw = int(np.asarray(raw["RxSBasic"]["CBW"])[0])
     smap = subcarrier_map(cbw) if cbw in (20, 40, 80) else None
     want = smap.indices(subcarriers) if smap is not None else sub
     cols = np.flatnonzero(np.isin(sub, want))
-    n_rx = int(np.asarray(raw["CSI"]["Info"]["NumRx"])[0]) or csi.shape[3]
-    out = np.transpose(csi[:, cols, 0, :n_rx], (0, 2, 1))[:, None]
+    out = np.transpose(csi[..., 0][:, cols], (0, 2, 1))[:, None]            # first tx stream
     notes: list[str] = []
     fc = np.asarray(raw["CSI"]["Info"]["CarrierFreq"], dtype=np.float64)
     return Capture(csi=out.astype(np.complex64), carrier_hz=_carrier(fc, carrier, len(out), "picoscenes", notes),
