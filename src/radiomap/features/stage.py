@@ -74,6 +74,7 @@ FEATURES = Registry("feature", {
     "phase-sanitised": "radiomap.features.preprocessing:PHASE_SANITISED",
     "taps": "radiomap.features.preprocessing:TAPS",
     "window": "radiomap.features.preprocessing:WINDOW",
+    "rssi": "radiomap.features.preprocessing:RSSI",
     "tx-onehot": "radiomap.features.preprocessing:TX_ONEHOT",
     # seed 002: triple-beam fingerprint inputs (X_AD, mask, Doppler profile)
     "tbf": "radiomap.features.tbf:TBF",
