@@ -219,13 +219,23 @@ class ChatelierData:
 
     @property
     def test_los(self) -> np.ndarray:
-        """bool [N_test]: the test point sees the AP directly."""
+        """ndarray, bool [N_test]: the test point sees the AP directly."""
         return next(iter(self.tests.values())).los[:, 0]
 
 
 @dataclass
 class FittedMaps:
-    """Trained maps: the ``neuralmap`` localizer, the MLP baselines and one training row per map."""
+    """Trained maps.
+
+    Attributes
+    ----------
+    localizer : NeuralMapLocalizer
+        The fitted ``neuralmap`` localizer (its ``model_`` is the model-based map).
+    mlps : dict[str, torch.nn.Module]
+        The MLP baselines by name (empty without ``cfg.mlp_baselines``).
+    rows : list of dict
+        One training row per map.
+    """
 
     localizer: object
     mlps: dict[str, torch.nn.Module]
@@ -233,13 +243,25 @@ class FittedMaps:
 
     @property
     def maps(self) -> dict[str, torch.nn.Module]:
-        """Every channel map by row name (the model-based one first)."""
+        """dict[str, torch.nn.Module]: every channel map by row name (the model-based one first)."""
         return {"model-based (neuralmap)": self.localizer.model_, **self.mlps}
 
 
 @dataclass
 class Reconstruction:
-    """NMSE (dB) of each map on the grid, images (antenna 0, centre subcarrier, real part) and grid sizes."""
+    """Reconstruction on the grid.
+
+    Attributes
+    ----------
+    nmse_db : dict[str, float]
+        NMSE (dB) of each map.
+    images : dict[str, ndarray]
+        Re H of antenna 0, centre subcarrier, float [G] over the grid (``"true"`` and each map).
+    shape : tuple of int
+        Grid points per axis (x, y).
+    step_m : float
+        Grid step (m).
+    """
 
     nmse_db: dict[str, float]
     images: dict[str, np.ndarray]
