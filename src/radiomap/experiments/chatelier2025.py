@@ -588,14 +588,8 @@ def write_report(out_dir: Path, data: ChatelierData, fitted: FittedMaps, rec: Re
     -------
     Report
     """
-    ofdm = data.scene.ofdm
-    settings = {"scene": cfg.scene, "config": asdict(cfg), **run_info, "wavelength_m": data.wavelength,
-                "carrier_hz": ofdm.carrier_hz, "n_subcarriers": ofdm.n_subcarriers, "bandwidth_hz": ofdm.bandwidth_hz,
-                "wavefront": "spherical", "train_snr": "noiseless", "split": "independent uniform drops (train / test)",
-                "peb": "snr_position_error_bound at every test point: 2-D, noise variance = mean |H|^2 / SNR per "
-                       "(sample, AP), as simulate_dataset(snr_db=...)"}
     report = Report("Chatelier et al. (seeds 001 + 003): model-based neural map, sub-wavelength localization",
-                    out_dir, settings, overwrite=overwrite, started=started)
+                    out_dir, _settings(data, cfg, run_info), overwrite=overwrite, started=started)
     for row in fitted.rows:
         row["grid NMSE (dB)"] = rec.nmse_db[row["model"]]
     report.add_table("reconstruction", fitted.rows,
@@ -631,6 +625,15 @@ def write_report(out_dir: Path, data: ChatelierData, fitted: FittedMaps, rec: Re
                     f"{report.elapsed_s:.0f} s on {run_info['device']}.")
     report.write()
     return report
+
+
+def _settings(data: ChatelierData, cfg: ChatelierConfig, run_info: dict) -> dict:
+    ofdm = data.scene.ofdm
+    return {"scene": cfg.scene, "config": asdict(cfg), **run_info, "wavelength_m": data.wavelength,
+            "carrier_hz": ofdm.carrier_hz, "n_subcarriers": ofdm.n_subcarriers, "bandwidth_hz": ofdm.bandwidth_hz,
+            "wavefront": "spherical", "train_snr": "noiseless", "split": "independent uniform drops (train / test)",
+            "peb": "snr_position_error_bound at every test point: 2-D, noise variance = mean |H|^2 / SNR per "
+                   "(sample, AP), as simulate_dataset(snr_db=...)"}
 
 
 def memory_rows(fitted: FittedMaps, loc: Localization, cfg: ChatelierConfig) -> list[dict]:
