@@ -405,7 +405,7 @@ def fit_maps(data: ChatelierData, cfg: ChatelierConfig, seed: int, progress: boo
 
 
 def reconstruction(data: ChatelierData, fitted: FittedMaps, cfg: ChatelierConfig) -> Reconstruction:
-    """NMSE of every map on the ``cfg.grid_step``-wavelength grid of the whole area (chunked, on the CPU).
+    """NMSE of every map on the ``cfg.grid_step``-wavelength grid of the whole area (chunked, maps on ``cfg.device``).
 
     Parameters
     ----------
@@ -421,7 +421,7 @@ def reconstruction(data: ChatelierData, fitted: FittedMaps, cfg: ChatelierConfig
     step = cfg.grid_step * data.wavelength
     grid = grid_positions(np.array(cfg.area[:2]), np.array(cfg.area[2:]), step, data.height)
     shape = (len(np.unique(grid[:, 0])), len(np.unique(grid[:, 1])))
-    maps, scale = fitted.maps, fitted.localizer.scale_
+    maps, scale, dev = fitted.maps, fitted.localizer.scale_, resolve_device(cfg.device)
     err, energy = dict.fromkeys(maps, 0.0), 0.0
     images: dict[str, list] = {name: [] for name in ["true", *maps]}
     for i in range(0, len(grid), cfg.grid_chunk):
@@ -431,9 +431,11 @@ def reconstruction(data: ChatelierData, fitted: FittedMaps, cfg: ChatelierConfig
         energy += float(np.sum(np.abs(truth) ** 2))
         images["true"].append(truth[:, 0, k_mid].real)
         for name, model in maps.items():
-            pred = predict_map(model.to("cpu"), pts)
+            pred = predict_map(model.to(dev), pts, device=dev)
             err[name] += float(np.sum(np.abs(pred - truth) ** 2))
             images[name].append(pred[:, 0, k_mid].real)
+    for model in maps.values():
+        model.to("cpu")
     nmse = {name: float(10 * np.log10(e / energy)) for name, e in err.items()}
     return Reconstruction(nmse, {k: np.concatenate(v) for k, v in images.items()}, shape, step)
 
