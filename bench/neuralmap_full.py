@@ -35,7 +35,7 @@ SMALL = {"area": (4.5, 4.5, 5.3, 5.3), "n_train": 800, "n_test": 100, "n_regions
 """``--small``: the preset's antennas and scene, a 0.8 m x 0.8 m patch, a few epochs (seconds on a CPU)."""
 
 
-def configure(preset: str, scene: str, small: bool, device: str | None) -> ChatelierConfig:
+def configure(preset: str, scene: str, small: bool, device: str | None, overrides: list[str] = ()) -> ChatelierConfig:
     """The run's configuration.
 
     Parameters
@@ -48,6 +48,8 @@ def configure(preset: str, scene: str, small: bool, device: str | None) -> Chate
         Shrink to ``SMALL``.
     device : str or None
         Override the torch device.
+    overrides : list of str
+        ``KEY=VALUE`` for scalar ``ChatelierConfig`` fields (cast to the field's type).
 
     Returns
     -------
@@ -56,7 +58,16 @@ def configure(preset: str, scene: str, small: bool, device: str | None) -> Chate
     cfg = dataclasses.replace(ChatelierConfig.preset(preset), scene=scene)
     if small:
         cfg = dataclasses.replace(cfg, **SMALL)
-    return cfg if device is None else dataclasses.replace(cfg, device=device)
+    if device is not None:
+        cfg = dataclasses.replace(cfg, device=device)
+    changes = {}
+    for item in overrides:
+        key, _, value = item.partition("=")
+        current = getattr(cfg, key, None)
+        if not value or not isinstance(current, int | float | str) or isinstance(current, bool):
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE for a scalar ChatelierConfig field")
+        changes[key] = type(current)(value)
+    return dataclasses.replace(cfg, **changes)
 
 
 def headline(tables: dict) -> dict:
@@ -105,16 +116,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--scene", default="chatelier-plane")
     ap.add_argument("--small", action="store_true", help="shrink to seconds on a CPU (tests)")
     ap.add_argument("--device", default=None, help="torch device (default: the preset's, auto = CUDA if present)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a scalar ChatelierConfig field (repeatable)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args(argv)
-    cfg = configure(args.preset, args.scene, args.small, args.device)
+    cfg = configure(args.preset, args.scene, args.small, args.device, args.set)
     t0 = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     report = run(args.out / "report", config=cfg, seed=args.seed, progress=args.progress, overwrite=True)
     elapsed = time.perf_counter() - t0
-    result = {"benchmark": "neuralmap_full", "preset": args.preset, "small": args.small, "scene": args.scene,
-              "seed": args.seed, "machine": machine_info(), "config": dataclasses.asdict(cfg),
+    result = {"benchmark": "neuralmap_full", "preset": args.preset, "overrides": args.set, "small": args.small,
+              "scene": args.scene, "seed": args.seed, "machine": machine_info(), "config": dataclasses.asdict(cfg),
               "wall_time_s": elapsed,
               "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
               "peak_gpu_gb": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None,

@@ -45,3 +45,12 @@ def test_scaling_table_from_one_small_run(tmp_path):
     assert rows[0]["area (m^2)"] == pytest.approx(0.64) and rows[0]["peak RSS (GB)"] > 0
     table = (tmp_path / "scaling.md").read_text()
     assert "| cpu | 0.64 | 16 | 2 x 2 |" in table
+
+
+def test_overrides_are_cast_to_the_field_type_and_checked():
+    bench = _bench()
+    cfg = bench.configure("cpu", "chatelier-plane-nlos", False, None, ["atoms_per_region=64"])
+    assert cfg.atoms_per_region == 64 and cfg.scene == "chatelier-plane-nlos" and cfg.n_antennas == 16
+    for bad in (["area=1"], ["nope=3"], ["epochs"]):
+        with pytest.raises(SystemExit, match="KEY=VALUE"):
+            bench.configure("cpu", "chatelier-plane", False, None, bad)

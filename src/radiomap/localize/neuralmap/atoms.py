@@ -43,16 +43,28 @@ def omp_region(xy: torch.Tensor, y: torch.Tensor, n_antennas: int, n_atoms: int,
                oversample: float = 2.0, refine: int = 9) -> dict[str, torch.Tensor]:
     """Greedy plane-wave decomposition of the channels of one region.
 
-    Input
-    -----
-    xy : [M, 2] float32, metres, positions relative to the region centroid
-    y : [M, A * S] complex64, channels (antenna-major flattening of ``[A, S]``)
-    n_antennas : A; n_atoms : P atoms to extract; wavelength : metres
+    Parameters
+    ----------
+    xy : torch.Tensor, float32 [M, 2]
+        Positions relative to the region centroid (m).
+    y : torch.Tensor, complex64 [M, A S]
+        Channels (antenna-major flattening of ``[A, S]``).
+    n_antennas : int
+        A.
+    n_atoms : int
+        P atoms to extract.
+    wavelength : float
+        (m).
+    oversample : float
+        Direction-grid oversampling relative to the region's resolution ``lambda / extent``.
+    refine : int
+        Points per axis of the local refinement grid of each chosen direction.
 
-    Output
-    ------
-    dict with ``k [P, 2]`` (horizontal directions), ``psi_a [P, A]``, ``psi_f [P, S]`` (unit norm)
-    and ``amp [P]`` complex amplitudes, all torch tensors on ``y``'s device.
+    Returns
+    -------
+    dict[str, torch.Tensor]
+        ``k [P, 2]`` (horizontal directions), ``psi_a [P, A]``, ``psi_f [P, S]`` (unit norm) and ``amp [P]``
+        complex amplitudes, on ``y``'s device.
     """
     m = xy.shape[0]
     extent = float((xy.max(0).values - xy.min(0).values).max().clamp(min=wavelength))
@@ -99,7 +111,22 @@ def omp_region(xy: torch.Tensor, y: torch.Tensor, n_antennas: int, n_atoms: int,
 
 
 def region_grid(lo: np.ndarray, hi: np.ndarray, n_regions: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Centroids ``([R_x], [R_y])`` of an ``R_x x R_y`` grid of equal cells over the box ``lo..hi``."""
+    """Centroids of an ``R_x x R_y`` grid of equal cells over a box.
+
+    Parameters
+    ----------
+    lo, hi : ndarray, float [2]
+        Box corners (m).
+    n_regions : tuple of int
+        ``(R_x, R_y)``.
+
+    Returns
+    -------
+    centroids_x : ndarray, float64 [R_x]
+        (m), increasing.
+    centroids_y : ndarray, float64 [R_y]
+        (m), increasing.
+    """
     cs = []
     for d in range(2):
         n = int(n_regions[d])
@@ -113,15 +140,29 @@ def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
                device: str | torch.device = "cpu", progress: bool = False) -> dict[str, np.ndarray]:
     """Atoms of every region by OMP on the training channels in that region's support.
 
-    Input
-    -----
-    positions : [N, 3] float, metres; csi : [N, A, S] complex (normalised units)
+    Parameters
+    ----------
+    positions : ndarray, float [N, 3]
+        Training positions (m).
+    csi : ndarray, complex [N, A, S]
+        Their channels (normalised units).
+    wavelength : float
+        (m).
+    n_regions : tuple of int
+        ``(R_x, R_y)`` Taylor regions.
+    atoms_per_region : int
+    max_points : int
+        At most this many channels (a seeded random subset) per region's OMP.
+    seed : int
+    device : str or torch.device
+    progress : bool
 
-    Output
-    ------
-    dict ready for ``build_model_based_map``: ``wave_vectors [D, 3]``, ``psi_a [D, A]``, ``psi_f [D, S]``,
-    ``w0 [D]`` complex, ``atom_region [D]``, ``centroids_x``, ``centroids_y``, ``z_ref``;
-    ``D = R_x R_y atoms_per_region``.
+    Returns
+    -------
+    dict
+        Ready for ``build_model_based_map``: ``wave_vectors [D, 3]``, ``psi_a [D, A]``, ``psi_f [D, S]``,
+        ``w0 [D]`` complex, ``atom_region [D]``, ``centroids_x``, ``centroids_y``, ``z_ref``;
+        ``D = R_x R_y atoms_per_region``.
     """
     dev = torch.device(device)
     lo, hi = positions[:, :2].min(0), positions[:, :2].max(0)

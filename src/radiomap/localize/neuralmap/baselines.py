@@ -53,7 +53,20 @@ class _CSIFingerprint(Localizer):
         self.positions_ = np.asarray(train.positions, dtype=np.float64)
 
     def similarity(self, q: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
-        """``[Q, M]`` x ``[N, M]`` unit-norm rows -> ``[Q, N]`` similarity in [-1, 1]."""
+        """Similarity of queries and dictionary entries.
+
+        Parameters
+        ----------
+        q : torch.Tensor, complex64 [Q, M]
+            Unit-norm query rows.
+        d : torch.Tensor, complex64 [N, M]
+            Unit-norm dictionary rows.
+
+        Returns
+        -------
+        torch.Tensor, float32 [Q, N]
+            In [-1, 1] (``|q^H d|`` or ``Re(q^H d)``).
+        """
         cross = q.conj() @ d.T
         return cross.abs() if self.phase_insensitive else cross.real
 
@@ -77,7 +90,20 @@ class _CSIFingerprint(Localizer):
 
 
 class PhaseInsensitiveNN(_CSIFingerprint):
-    """Nearest neighbour with the phase-insensitive similarity ``|h^H g| / (||h|| ||g||)``."""
+    """Nearest neighbour with the phase-insensitive similarity ``|h^H g| / (||h|| ||g||)`` (``nn-pi``).
+
+    Parameters
+    ----------
+    query_batch : int
+        Queries compared with the dictionary at once.
+
+    Attributes
+    ----------
+    csi_ : ndarray, complex64 [N, B N_a K]
+        The dictionary (training CSI, flattened).
+    positions_ : ndarray, float64 [N, 3]
+        Its positions (m).
+    """
 
     phase_insensitive = True
 
@@ -86,7 +112,13 @@ class PhaseInsensitiveNN(_CSIFingerprint):
 
 
 class CosineNN(_CSIFingerprint):
-    """Nearest neighbour with the cosine similarity ``Re(h^H g) / (||h|| ||g||)``."""
+    """Nearest neighbour with the cosine similarity ``Re(h^H g) / (||h|| ||g||)`` (``nn-cosine``).
+
+    Parameters
+    ----------
+    query_batch : int
+        Queries compared with the dictionary at once.
+    """
 
     phase_insensitive = False
 
@@ -95,7 +127,15 @@ class CosineNN(_CSIFingerprint):
 
 
 class ChannelWKNN(_CSIFingerprint):
-    """Weighted k-nearest neighbours on the phase-insensitive distance (weights ``1 / d_PI``)."""
+    """Weighted k-nearest neighbours on the phase-insensitive distance, weights ``1 / d_PI`` (``wknn-csi``).
+
+    Parameters
+    ----------
+    k : int
+        Neighbours averaged.
+    query_batch : int
+        Queries compared with the dictionary at once.
+    """
 
     phase_insensitive = True
     param_spec = {"k": Param(Interval(int, 1, None), "neighbours averaged"), **_CSIFingerprint.param_spec}

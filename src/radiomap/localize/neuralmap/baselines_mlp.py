@@ -51,6 +51,17 @@ class MLPChannelMap(nn.Module):
         self.mlp = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The map.
+
+        Parameters
+        ----------
+        x : torch.Tensor, float32 [N, 3]
+            Positions (m).
+
+        Returns
+        -------
+        torch.Tensor, complex64 [N, N_a, N_s]
+        """
         centre = (self.lo + self.hi) / 2
         half = ((self.hi - self.lo) / 2).clamp(min=1e-3)
         feats = [(x - centre) / half]
@@ -63,7 +74,22 @@ class MLPChannelMap(nn.Module):
 
 def build_plain_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, hidden: int = 128, n_layers: int = 3,
                     seed: int = 0) -> MLPChannelMap:
-    """Plain MLP baseline (seeded initialisation)."""
+    """Plain MLP baseline (initialised under ``training.seeded_init(seed)``).
+
+    Parameters
+    ----------
+    lo, hi : array-like, float [3]
+        Box that normalises positions to [-1, 1] (m).
+    n_antennas, n_subcarriers : int
+        Output size ``N_a x N_s``.
+    hidden, n_layers : int
+        MLP width and depth.
+    seed : int
+
+    Returns
+    -------
+    MLPChannelMap
+    """
     with seeded_init(seed):
         return MLPChannelMap(lo=lo, hi=hi, n_antennas=n_antennas, n_subcarriers=n_subcarriers, hidden=hidden,
                              n_layers=n_layers)
@@ -72,7 +98,29 @@ def build_plain_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, hidden: int 
 def build_fourier_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, wavelength: float, hidden: int = 128,
                       n_layers: int = 3, n_ff: int = 64, sigma_cycles_per_wavelength: float = 0.5,
                       seed: int = 0) -> MLPChannelMap:
-    """Fourier-feature MLP baseline: Gaussian frequencies of std ``sigma / wavelength`` cycles/m (xy only)."""
+    """Fourier-feature MLP baseline: Gaussian frequencies of std ``sigma / wavelength`` cycles/m (xy only).
+
+    Parameters
+    ----------
+    lo, hi : array-like, float [3]
+        Box that normalises positions to [-1, 1] (m).
+    n_antennas, n_subcarriers : int
+        Output size ``N_a x N_s``.
+    wavelength : float
+        Carrier wavelength (m).
+    hidden, n_layers : int
+        MLP width and depth.
+    n_ff : int
+        Fourier features.
+    sigma_cycles_per_wavelength : float
+        Their standard deviation (cycles per wavelength).
+    seed : int
+        Seeds the frequencies and the initialisation.
+
+    Returns
+    -------
+    MLPChannelMap
+    """
     rng = np.random.default_rng(seed)
     freqs = rng.normal(0.0, sigma_cycles_per_wavelength / wavelength, size=(3, n_ff))
     freqs[2] = 0.0  # users on a plane: no vertical frequencies

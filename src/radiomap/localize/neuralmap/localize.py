@@ -81,12 +81,26 @@ class _Space:
 class PipelineConfig:
     """Hyper-parameters of the 5-stage search; lengths in carrier wavelengths.
 
-    global_step : spacing of the global grid ``G_G``
-    local_half, local_step : half-width and spacing of the local square grid ``G_L``
-    n_grad : gradient steps per descent; lr, lr_final : Adam step at the start / end (cosine decay)
-    n_circles : ``K`` radii ``k lambda``; circle_points : samples per circle
-    global_metric : 'pi' (phase-insensitive, the seed's choice) or 'frobenius' distance on ``G_G``
-    batch_size : queries processed together; eval_batch : positions per ``f`` call
+    Parameters
+    ----------
+    global_step : float
+        Spacing of the global grid ``G_G``.
+    local_half, local_step : float
+        Half-width and spacing of the local square grid ``G_L``.
+    n_grad : int
+        Gradient steps per descent.
+    lr, lr_final : float
+        Adam step at the start / end (cosine decay).
+    n_circles : int
+        ``K`` radii ``k lambda``.
+    circle_points : int
+        Samples per circle.
+    global_metric : str
+        ``"pi"`` (phase-insensitive, the seed's choice) or ``"frobenius"`` distance on ``G_G``.
+    batch_size : int
+        Queries processed together.
+    eval_batch : int
+        Positions per ``f`` call.
     """
 
     global_step: float = 0.25
@@ -113,9 +127,23 @@ class PipelineConfig:
 
 
 def grid_positions(lo: np.ndarray, hi: np.ndarray, step: float, z: float) -> np.ndarray:
-    """Rectangular grid ``[G, 3]`` (metres) of spacing ``step`` covering ``[lo, hi]`` at height ``z``.
+    """Rectangular grid of spacing ``step`` covering a box at one height.
 
     Points are centred in the box: ``n = floor((hi - lo) / step) + 1`` per axis.
+
+    Parameters
+    ----------
+    lo, hi : ndarray, float [2]
+        Box corners (m).
+    step : float
+        Spacing (m).
+    z : float
+        Height (m).
+
+    Returns
+    -------
+    ndarray, float64 [G, 3]
+        Positions (m), x-major.
     """
     axes = []
     for d in range(2):
@@ -138,8 +166,28 @@ def gradient_descent(f: ChannelFn, h: torch.Tensor, x0: torch.Tensor, *, lo: tor
                      space: _Space | None = None) -> torch.Tensor:
     """Projected Adam descent of ``||h_q - f(x_q)||^2 / ||h_q||^2`` over ``(x, y)``, independently per query.
 
-    Input: ``h [Q, A*S]`` complex, ``x0 [Q, 3]`` metres, ``lo / hi [2]`` metres box, ``lr`` in metres.
-    Output: ``[Q, 3]`` metres, inside the box. ``trace`` (a list) receives every iterate ``[Q, 3]``.
+    Parameters
+    ----------
+    f : ChannelFn
+        Differentiable channel map.
+    h : torch.Tensor, complex64 [Q, A S]
+        Query channels (flattened).
+    x0 : torch.Tensor, float32 [Q, 3]
+        Starting positions (m).
+    lo, hi : torch.Tensor, float32 [2]
+        Box (m); every iterate is projected into it.
+    n_steps : int
+    lr, lr_final : float
+        Adam step at the start / end of the cosine decay (m).
+    trace : list or None
+        Receives every iterate, ndarray float32 [Q, 3].
+    space : _Space or None
+        The distance's bilinear form (default: built from ``f``).
+
+    Returns
+    -------
+    torch.Tensor, float32 [Q, 3]
+        Positions (m), inside the box, height of ``x0``.
     """
     z = x0[:, 2:].detach()
     xy = x0[:, :2].detach().clone().clamp(lo, hi).requires_grad_(True)
@@ -167,17 +215,29 @@ def localize(f: ChannelFn, csi: np.ndarray, *, lo: np.ndarray, hi: np.ndarray, z
              progress: bool = False) -> tuple[np.ndarray, dict]:
     """Run the 5-stage search for every query channel.
 
-    Input
-    -----
-    f : channel function (see ``ChannelFn``), already on ``device``
-    csi : [Q, N_a, N_s] complex, in the units ``f`` was trained on
-    lo, hi : [2] float, metres, search box; z : float, metres, user height; wavelength : metres
+    Parameters
+    ----------
+    f : ChannelFn
+        Channel map, already on ``device``.
+    csi : ndarray, complex [Q, N_a, N_s]
+        Query channels, in the units ``f`` was trained on.
+    lo, hi : ndarray, float [2]
+        Search box (m).
+    z : float
+        User height (m).
+    wavelength : float
+        (m).
+    config : PipelineConfig or None
+    device : str or torch.device
+    progress : bool
 
-    Output
-    ------
-    positions : [Q, 3] float64, metres
-    costs : dict per stage ``{"evals_per_query", "time_s"}`` plus ``"total"`` and the config; the
-    global grid's ``f(G_G)`` is computed once (``shared_evals``) and reused by every query.
+    Returns
+    -------
+    positions : ndarray, float64 [Q, 3]
+        Estimates (m).
+    costs : dict
+        Per stage ``{"evals_per_query", "time_s"}`` plus ``"total"`` and the config; the global grid's
+        ``f(G_G)`` is computed once (``shared_evals``) and reused by every query.
     """
     cfg = config or PipelineConfig()
     csi = np.asarray(csi)

@@ -28,14 +28,39 @@ SPEED_OF_LIGHT = 299_792_458.0
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; otherwise ``torch.device(device)``."""
+    """The torch device of a ``device`` parameter.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"`` (CUDA when available, else CPU) or a torch device name.
+
+    Returns
+    -------
+    torch.device
+    """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
 
 
 def csi_matrix(ds: CSIDataset) -> np.ndarray:
-    """``[N, B, N_a, K]`` CSI -> ``[N, B N_a, K]`` complex64; rejects a time axis and missing CSI."""
+    """A dataset's CSI as one ``(B N_a) x K`` matrix per sample.
+
+    Parameters
+    ----------
+    ds : CSIDataset
+        CSI complex [N, B, N_a, K] (no time axis).
+
+    Returns
+    -------
+    ndarray, complex64 [N, B N_a, K]
+
+    Raises
+    ------
+    DataError
+        No CSI (features only) or a time axis.
+    """
     if ds.csi is None:
         raise DataError("neuralmap needs raw CSI; the dataset stores only features")
     if ds.csi.ndim != 4:
@@ -45,7 +70,17 @@ def csi_matrix(ds: CSIDataset) -> np.ndarray:
 
 
 def dataset_wavelength(ds: CSIDataset) -> float:
-    """Carrier wavelength (m) from the dataset's scene (or ``meta["carrier_hz"]``)."""
+    """Carrier wavelength from ``meta["carrier_hz"]`` or the dataset's scene.
+
+    Parameters
+    ----------
+    ds : CSIDataset
+
+    Returns
+    -------
+    float
+        Wavelength (m).
+    """
     carrier = ds.meta.get("carrier_hz")
     if carrier is None:
         carrier = ds.scene.ofdm.carrier_hz
@@ -64,6 +99,23 @@ class NeuralMapLocalizer(Localizer):
     global_step, local_half, local_step, n_grad, n_circles, circle_points, global_metric, query_batch :
         search (lengths in wavelengths, see ``PipelineConfig``)
     device : "auto" (CUDA if present), "cpu" or "cuda"; seed : all randomness; progress : tqdm bars
+
+    Attributes
+    ----------
+    model_ : ModelBasedChannelMap
+        The learned map (on the CPU between calls), in units of ``scale_``.
+    scale_ : float
+        RMS amplitude of the training CSI (the map's unit).
+    wavelength_ : float
+        Carrier wavelength (m).
+    lo_, hi_ : ndarray, float64 [2]
+        Bounding box of the training positions (m), the search box.
+    z_ : float
+        Users' plane (m), the median training height.
+    model_config_ : dict
+        Sizes of the map (atoms, antennas, subcarriers, MLP) for ``load``.
+    fit_info_ : FitInfo
+        ``training["map"]`` the ``TrainResult`` summary, ``objective`` the validation NMSE (dB) per epoch.
     """
 
     supervised = True
@@ -122,13 +174,19 @@ class NeuralMapLocalizer(Localizer):
 
     # -- helpers ---------------------------------------------------------------------------
     def pipeline_config(self) -> PipelineConfig:
+        """The search's hyper-parameters (validated).
+
+        Returns
+        -------
+        PipelineConfig
+        """
         return PipelineConfig(global_step=self.global_step, local_half=self.local_half, local_step=self.local_step,
                               n_grad=self.n_grad, n_circles=self.n_circles, circle_points=self.circle_points,
                               global_metric=self.global_metric, batch_size=self.query_batch)
 
     @property
     def model_bytes_(self) -> int:
-        """Bytes of the learned map (float32 parameters and buffers)."""
+        """int: bytes of the learned map (float32 parameters and buffers)."""
         return model_bytes(self.model_)
 
     # -- Localizer hooks -------------------------------------------------------------------
@@ -168,7 +226,20 @@ class NeuralMapLocalizer(Localizer):
         return self.localize_with_costs(ds)[0]
 
     def localize_with_costs(self, ds: CSIDataset) -> tuple[np.ndarray, dict]:
-        """Positions ``[N, 3]`` (m) of ``ds`` and the per-stage search costs of ``localize`` (time, evaluations)."""
+        """Localize and return the search costs too (nothing is written onto the localizer).
+
+        Parameters
+        ----------
+        ds : CSIDataset
+            Query CSI [N, B, N_a, K] of the training geometry.
+
+        Returns
+        -------
+        positions : ndarray, float64 [N, 3]
+            Estimates (m).
+        costs : dict
+            Per stage ``{"evals_per_query", "time_s"}``, ``"total"`` and ``"config"`` (see ``localize.localize``).
+        """
         self.check_fitted()
         self.check_compatible(ds)
         dev = resolve_device(self.device)

@@ -32,12 +32,30 @@ from radiomap.localize.training import seeded_init
 
 
 def as_complex(t: torch.Tensor) -> torch.Tensor:
-    """``[..., 2]`` real -> ``[...]`` complex."""
+    """Complex view of a real tensor with a trailing (real, imaginary) axis.
+
+    Parameters
+    ----------
+    t : torch.Tensor, float [..., 2]
+
+    Returns
+    -------
+    torch.Tensor, complex [...]
+    """
     return torch.complex(t[..., 0], t[..., 1])
 
 
 def as_real(z: np.ndarray) -> np.ndarray:
-    """``[...]`` complex -> ``[..., 2]`` float32."""
+    """Real (real, imaginary) pairs of a complex array.
+
+    Parameters
+    ----------
+    z : ndarray, complex [...]
+
+    Returns
+    -------
+    ndarray, float32 [..., 2]
+    """
     return np.stack([z.real, z.imag], axis=-1).astype(np.float32)
 
 
@@ -46,6 +64,13 @@ class FourierEmbedding(nn.Module):
 
     Input ``x [N, 3]`` metres -> output ``[N, 2 + 2 F]``: the normalised xy in [-1, 1] and
     ``sin / cos(2 pi B^T x_xy)`` with ``B [2, F]`` in cycles per metre.
+
+    Parameters
+    ----------
+    lo, hi : ndarray, float [2]
+        Area box (m).
+    freqs : ndarray, float [2, F]
+        Frequencies (cycles per metre).
     """
 
     def __init__(self, lo: np.ndarray, hi: np.ndarray, freqs: np.ndarray):
@@ -56,9 +81,21 @@ class FourierEmbedding(nn.Module):
 
     @property
     def n_out(self) -> int:
+        """int: output features, ``2 + 2 F``."""
         return 2 + 2 * self.freqs.shape[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The embedding.
+
+        Parameters
+        ----------
+        x : torch.Tensor, float32 [N, 3]
+            Positions (m).
+
+        Returns
+        -------
+        torch.Tensor, float32 [N, 2 + 2 F]
+        """
         xy = x[:, :2]
         centre, half = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
         u = (xy - centre) / half
@@ -69,9 +106,20 @@ class FourierEmbedding(nn.Module):
 def region_windows(x: torch.Tensor, centroids_x: torch.Tensor, centroids_y: torch.Tensor) -> torch.Tensor:
     """Raised-cosine partition of unity over a ``R_x x R_y`` grid of region centroids.
 
-    Input: ``x [N, 3]`` metres; ``centroids_x [R_x]``, ``centroids_y [R_y]`` increasing, metres.
-    Output: ``[N, R_x * R_y]`` weights in [0, 1] summing to 1 (region index ``ix * R_y + iy``);
-    outside the centroid hull the nearest edge regions take the full weight.
+    Parameters
+    ----------
+    x : torch.Tensor, float32 [N, 3]
+        Positions (m).
+    centroids_x : torch.Tensor, float32 [R_x]
+        Increasing (m).
+    centroids_y : torch.Tensor, float32 [R_y]
+        Increasing (m).
+
+    Returns
+    -------
+    torch.Tensor, float32 [N, R_x R_y]
+        Weights in [0, 1] summing to 1 (region index ``ix * R_y + iy``); outside the centroid hull the
+        nearest edge regions take the full weight.
     """
 
     def tents(v: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -150,29 +198,78 @@ class ModelBasedChannelMap(nn.Module):
         self.k_lr_scale = 0.03
 
     def param_groups(self, lr: float) -> list[dict]:
-        """Adam groups: the wave vectors get a smaller step (their phase sensitivity is ~2 pi r / lambda)."""
+        """Adam groups: the wave vectors get a smaller step (their phase sensitivity is ~2 pi r / lambda).
+
+        Parameters
+        ----------
+        lr : float
+            Base learning rate.
+
+        Returns
+        -------
+        list of dict
+            ``[{"params": [k], "lr": lr * k_lr_scale}, {"params": rest, "lr": lr}]``.
+        """
         rest = [p for n, p in self.named_parameters() if n != "k"]
         return [{"params": [self.k], "lr": lr * self.k_lr_scale}, {"params": rest, "lr": lr}]
 
     def weights(self, x: torch.Tensor) -> torch.Tensor:
-        """Slowly varying sparse weights ``w(x)``: ``[N, 3]`` -> ``[N, D]`` complex64."""
+        """Slowly varying sparse weights ``w(x)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, float32 [N, 3]
+            Positions (m).
+
+        Returns
+        -------
+        torch.Tensor, complex64 [N, D]
+        """
         out = self.mlp(self.embed(x)).view(x.shape[0], -1, 2)
         w = self.w_scale * as_complex(out) + as_complex(self.w0)[None, :]
         win = region_windows(x, self.centroids_x, self.centroids_y)[:, self.atom_region]
         return w * win
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
-        """``c(x) = w(x) * psi_x(x)``: ``[N, 3]`` metres -> ``[N, D]`` complex64."""
+        """Atom coefficients ``c(x) = w(x) * psi_x(x)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, float32 [N, 3]
+            Positions (m).
+
+        Returns
+        -------
+        torch.Tensor, complex64 [N, D]
+        """
         rel = x[:, None, :] - self.origins[None]
         phase = (-2 * math.pi / self.wavelength) * (rel * self.k[None]).sum(-1)
         return self.weights(x) * torch.polar(torch.ones_like(phase), phase)
 
     def atom_matrix(self) -> torch.Tensor:
-        """``B [D, N_a * N_s]`` complex64 with ``vec(f(x)) = c(x) @ B`` (antenna-major flattening)."""
+        """The atoms' antenna-frequency responses.
+
+        Returns
+        -------
+        torch.Tensor, complex64 [D, N_a N_s]
+            ``B`` with ``vec(f(x)) = c(x) @ B`` (antenna-major flattening).
+        """
         outer = as_complex(self.psi_a)[:, :, None] * as_complex(self.psi_f)[:, None, :]
         return outer.reshape(self.k.shape[0], -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The map ``f_theta(x)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, float32 [N, 3]
+            Positions (m).
+
+        Returns
+        -------
+        torch.Tensor, complex64 [N, N_a, N_s]
+            Channels (normalised CSI units).
+        """
         # one complex GEMM [N, D] @ [D, N_a N_s]: ~5x faster (forward + backward) than contracting the
         # antenna and frequency responses in two steps through an [N, D, N_a] intermediate
         n_a, n_s = self.psi_a.shape[1], self.psi_f.shape[1]
@@ -180,12 +277,30 @@ class ModelBasedChannelMap(nn.Module):
 
 
 def n_parameters(model: nn.Module) -> int:
-    """Number of learnable real parameters."""
+    """Number of learnable real parameters.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    int
+    """
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
 def model_bytes(model: nn.Module) -> int:
-    """Bytes of the learnable parameters and buffers as stored (float32/int64)."""
+    """Bytes of the learnable parameters and buffers as stored (float32/int64).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    int
+    """
     tensors = list(model.parameters()) + list(model.buffers())
     return int(sum(t.numel() * t.element_size() for t in tensors))
 
@@ -197,7 +312,34 @@ def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hi
 
     ``n_ff`` random isotropic Fourier frequencies (cycles per metre) with radii uniform up to
     ``ff_max_cycles_per_m``, drawn from ``seed``; ``ff_max_cycles_per_m`` must stay well below
-    ``1 / wavelength`` so that ``w(x)`` is low-frequency.
+    ``1 / wavelength`` so that ``w(x)`` is low-frequency. Weights are initialised under
+    ``training.seeded_init(seed)`` (the caller's global torch generator is left as it was).
+
+    Parameters
+    ----------
+    init : dict
+        ``wave_vectors [D, 3]``, ``psi_a [D, N_a]``, ``psi_f [D, N_s]``, ``w0 [D]``, ``atom_region [D]``,
+        ``centroids_x``, ``centroids_y`` (m), ``z_ref`` (m).
+    lo, hi : array-like, float [2]
+        Area box (m).
+    wavelength : float
+        Carrier wavelength (m).
+    hidden, n_layers : int
+        Weight MLP size.
+    n_ff : int
+        Fourier features of the embedding.
+    ff_max_cycles_per_m : float
+        Their highest frequency (1/m), below ``0.5 / wavelength``.
+    seed : int
+
+    Returns
+    -------
+    ModelBasedChannelMap
+
+    Raises
+    ------
+    ParameterError
+        A Fourier embedding that is not low-frequency.
     """
     if ff_max_cycles_per_m >= 0.5 / wavelength:
         raise ParameterError(
