@@ -14,7 +14,6 @@ import os
 import resource
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +23,7 @@ from radiomap import __version__
 from radiomap.atomic import check_output
 from radiomap.channel import add_noise_snr, normalise_and_add_noise, trace
 from radiomap.channel.paths import Paths
-from radiomap.data.dataset import CSIDataset
+from radiomap.data.dataset import CSIDataset, stored_fields
 from radiomap.data.writer import dataset_writer
 from radiomap.errors import ParameterError
 from radiomap.scene.scene import Scene
@@ -172,12 +171,14 @@ def simulate_file(
     """Simulate CSI at ``positions`` shard by shard and stream it into the dataset file ``output``.
 
     Peak memory does not grow with N: each shard of ``shard_size`` positions is traced (on ``executor``'s
-    workers, or in this process) and kept as a sealed file in ``.<output>.radiomap-shards/``; one writer
-    then adds the noise, shard by shard, into chunked datasets of a temporary file that is sealed and
-    renamed to ``output``, and the shard folder is removed. Shard ``i`` draws its noise from
-    ``radiomap.parallel.shard_seed(seed, i)``, so the file is bitwise identical for any executor and any
-    number of workers (with ``SOURCE_DATE_EPOCH`` fixing ``meta["created"]``). A run that was interrupted
-    resumes: rerun it with the same settings and the finished shards are reused, not traced again.
+    workers, or in this process), given its noise and kept as a sealed file in ``.<output>.radiomap-shards/``
+    (with ``noise_variance`` and no ``reference_power`` the noise is added in a second pass over the shards,
+    once the mean power of all of them is known); one writer then streams the shards into chunked datasets
+    of a temporary file that is sealed and renamed to ``output``, and the shard folder is removed. Shard
+    ``i`` draws its noise from ``radiomap.parallel.shard_seed(seed, i)``, so the file is bitwise identical
+    for any executor and any number of workers (with ``SOURCE_DATE_EPOCH`` fixing ``meta["created"]``). A
+    run that was interrupted resumes: rerun it with the same settings and the finished shards are reused,
+    not traced again.
 
     Parameters
     ----------
@@ -230,10 +231,11 @@ def simulate_file(
     -------
     dict
         ``n`` (int), ``shards`` (int), ``traced`` (shards traced by this call; the others were resumed),
+        ``write_s`` (seconds of the single writer streaming the shards into the file),
         ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` (list of seconds per
         traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS per traced shard's worker, MB).
     """
-    from radiomap.parallel import InProcess, shard_bounds, shard_seed
+    from radiomap.parallel import InProcess, shard_bounds
     from radiomap.shards import ShardStore
 
     _check_settings(snr_db, noise_variance, backend)
@@ -244,12 +246,15 @@ def simulate_file(
     settings = {"wavefront": wavefront, "n_symbols": n_symbols, "max_order": max_order, "scatterers": scatterers,
                 "backend": backend, "seed": seed}
     check_output(output, overwrite=overwrite, what="dataset")
-    run = {"scene": scene.to_dict(), "settings": settings, "shard_size": shard_size, "version": __version__,
-           "positions_sha256": _digest(pos), "velocity_sha256": None if velocity is None else _digest(velocity)}
+    noise = {"snr_db": snr_db, "noise_variance": noise_variance, "reference_power": reference_power}
+    run = {"scene": scene.to_dict(), "settings": settings, "noise": noise, "shard_size": shard_size,
+           "version": __version__, "positions_sha256": _digest(pos),
+           "velocity_sha256": None if velocity is None else _digest(velocity)}
     store = ShardStore(output, run, discard=overwrite).open()
+    global_scale = noise_variance is not None and reference_power is None  # noise after all shards are traced
     todo = [i for i in range(len(bounds)) if not store.done(i)]
-    tasks = [{"scene": run["scene"], "settings": settings, "path": str(store.path(i)),
-              "positions": pos[slice(*bounds[i])],
+    tasks = [{"scene": run["scene"], "settings": settings, "path": str(store.path(i)), "index": i,
+              "noise": None if global_scale else noise, "positions": pos[slice(*bounds[i])],
               "velocity": None if velocity is None else np.asarray(velocity)[slice(*bounds[i])]} for i in todo]
     ex = executor or InProcess()
     stats = []
@@ -260,9 +265,14 @@ def simulate_file(
             bar.update()
             if on_shard is not None:
                 on_shard(todo[k])
-    if noise_variance is not None and reference_power is None:
-        sums = np.array([_shard_stats(store.path(i)) for i in range(len(bounds))])
-        reference_power = float(sums[:, 0].sum() / sums[:, 1].sum())
+    if global_scale:
+        metas = [stored_fields(store.path(i), ())["meta"] for i in range(len(bounds))]
+        noise["reference_power"] = sum(m["power_sum"] for m in metas) / sum(m["count"] for m in metas)
+        pending = [{"path": str(store.path(i)), "index": i, "seed": seed, "noise": noise}
+                   for i, m in enumerate(metas) if m["noise"] is None]
+        for _ in ex.map(_noise_shard, pending):
+            pass
+    t_write = time.perf_counter()
     los_sum = None
     record = dict(meta or {}) | {"shards": {"size": shard_size, "count": len(bounds),
                                             "seeds": "numpy SeedSequence(seed).spawn, one child per shard"}}
@@ -271,34 +281,43 @@ def simulate_file(
                                                       ("trajectory_id", trajectory_id)) if v is not None})
         for i, (start, _) in enumerate(bounds):
             shard = CSIDataset.load(store.path(i))
-            csi, noise = _noisy(shard.csi, snr_db, noise_variance, reference_power,
-                                np.random.default_rng(shard_seed(seed, i)))
-            w.write(start, csi=csi, los=shard.los)
+            w.write(start, csi=shard.csi, los=shard.los)
             los_sum = shard.los.sum(0) if los_sum is None else los_sum + shard.los.sum(0)
-        w.meta = _meta(scene, noise, settings) | w.meta
+        w.meta = _meta(scene, shard.meta["noise"], settings) | w.meta
     store.remove()
-    return {"n": len(pos), "shards": len(bounds), "traced": len(todo),
+    return {"n": len(pos), "shards": len(bounds), "traced": len(todo), "write_s": time.perf_counter() - t_write,
             "los_mean": (los_sum / max(len(pos), 1)).tolist(),
             "shard_s": [r["seconds"] for r in stats], "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
 
 
 def _simulate_shard(task: dict) -> dict:
-    """Trace one shard and keep its clean CSI, LOS flags and power sum as a sealed file (a worker task)."""
+    """Trace one shard, add its noise (unless it needs the power of all shards) and keep it as a sealed file,
+    with its power sum (a worker task)."""
     t0 = time.perf_counter()
     scene = Scene.from_dict(task["scene"])
     csi, paths = _trace_blocks(scene, task["positions"], task["velocity"], task["settings"])
     mag = np.abs(csi).astype(np.float64)
-    power = float(np.sum(mag * mag))
-    CSIDataset(csi, los=paths.los, meta={"power_sum": power, "count": int(csi.size)}).save(task["path"],
-                                                                                           overwrite=True)
+    meta = {"power_sum": float(np.sum(mag * mag)), "count": int(csi.size), "noise": None}
+    if task["noise"] is not None:
+        csi, meta["noise"] = _shard_noise(csi, task["noise"], task["settings"]["seed"], task["index"])
+    CSIDataset(csi, los=paths.los, meta=meta).save(task["path"], overwrite=True)
     return {"seconds": time.perf_counter() - t0,
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _shard_stats(path: Path) -> tuple[float, int]:
-    """(sum of |H|^2, number of CSI entries) recorded in a shard file."""
-    meta = CSIDataset.load(path).meta
-    return meta["power_sum"], meta["count"]
+def _noise_shard(task: dict) -> None:
+    """Add the noise to a traced shard once the reference power of all shards is known (a worker task)."""
+    shard = CSIDataset.load(task["path"])
+    csi, rec = _shard_noise(shard.csi, task["noise"], task["seed"], task["index"])
+    CSIDataset(csi, los=shard.los, meta=shard.meta | {"noise": rec}).save(task["path"], overwrite=True)
+
+
+def _shard_noise(csi: np.ndarray, noise: dict, seed: int, index: int) -> tuple[np.ndarray, dict]:
+    """:func:`_noisy` with shard ``index``'s generator (``radiomap.parallel.shard_seed``)."""
+    from radiomap.parallel import shard_seed
+
+    return _noisy(csi, noise["snr_db"], noise["noise_variance"], noise["reference_power"],
+                  np.random.default_rng(shard_seed(seed, index)))
 
 
 def _digest(arr: np.ndarray) -> str:
