@@ -109,7 +109,7 @@ class ShardStore:
             return
         for p in self.folder.iterdir():
             ours = p.name == _MANIFEST or (p.name.startswith("shard-") and p.name.endswith(".h5")) \
-                or (p.name.startswith(".shard-") and TMP_TAG in p.name)
+                or (p.name.startswith((".shard-", f".{_MANIFEST}")) and TMP_TAG in p.name)
             if ours and p.is_file() and not p.is_symlink():
                 p.unlink()
         if not any(self.folder.iterdir()):
