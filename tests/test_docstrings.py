@@ -21,7 +21,8 @@ DOCUMENTED = (  # paths relative to src/radiomap: folders cover every module und
     "eval/breakdown.py", "eval/plots.py", "eval/predictions.py", "eval/html.py",
     "features/delay.py", "features/music.py", "features/power.py", "features/seed000.py", "features/beampower.py",
     "localize/base.py", "localize/geometric.py", "localize/state.py", "localize/training.py", "localize/nets.py",
-    "localize/charting",
+    "localize/charting", "localize/chunked.py",
+    "parallel.py", "shards.py", "simulate.py", "data/writer.py", "experiments/sweep.py",
 )
 
 

@@ -58,23 +58,51 @@ def simulate_dataset(
     store_paths: bool = False,
     progress: bool = False,
 ) -> CSIDataset:
-    """Simulate CSI at ``positions`` and wrap it with labels and metadata.
+    """Simulate CSI at ``positions`` in memory and wrap it with labels and metadata.
 
-    Input
-    -----
-    positions : [N, 3] (m); velocity : [N, 3] (m/s), needed for ``n_symbols``
-    snr_db : per-(sample, AP) SNR, or None
-    noise_variance : noise variance on CSI normalised to unit average power (seed 000), or None;
-        ``reference_power`` fixes the normalisation (pass a training set's
-        ``meta["noise"]["reference_power"]`` so test sets share its scale)
-    wavefront : "spherical" (exact) or "plane"; n_symbols : OFDM symbols for a time axis
-    backend : "builtin" (image-method tracer) or "sionna-rt" (optional extra, see docs/sionna-rt.md;
-        traces walls and slabs only, no point scatterers)
+    Parameters
+    ----------
+    scene : Scene
+        The scene to trace.
+    positions : ndarray, float64 [N, 3]
+        User positions (m).
+    velocity : ndarray, float64 [N, 3] or None
+        User velocities (m/s), needed for ``n_symbols``.
+    timestamps : ndarray, float64 [N] or None
+        Sample times (s).
+    trajectory_id : ndarray, int [N] or None
+        Walk of each sample.
+    point_id : ndarray, int [N] or None
+        Measurement point of each sample.
+    snr_db : float or None
+        Per-(sample, AP) SNR (dB).
+    noise_variance : float or None
+        Noise variance on CSI normalised to unit average power (seed 000).
+    reference_power : float or None
+        Mean ``|H|^2`` that fixes the normalisation (pass a training set's ``meta["noise"]["reference_power"]``
+        so test sets share its scale); None = this dataset's own.
+    wavefront : {"spherical", "plane"}
+        Exact per-element lengths or far field.
+    n_symbols : int or None
+        OFDM symbols of a time axis.
+    max_order : int
+        Maximum reflection order (0-3).
+    scatterers : bool
+        Trace the scene's point scatterers.
+    backend : {"builtin", "sionna-rt"}
+        Image-method tracer, or Sionna RT (optional extra, docs/sionna-rt.md; walls and slabs only).
+    seed : int
+        Seed of the noise generator.
+    store_paths : bool
+        Keep the ground-truth ``Paths`` arrays in ``ds.paths``.
+    progress : bool
+        Progress bar over blocks.
 
-    Output
-    ------
-    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64, positions, LOS flags and metadata
-    (scene, noise, simulator settings, seed, package version).
+    Returns
+    -------
+    CSIDataset
+        csi ``[N, B, N_a, K(, S)]`` complex64, positions, LOS flags and metadata (scene, noise, simulator
+        settings, seed, package version).
     """
     _check_settings(snr_db, noise_variance, backend)
     pos = np.asarray(positions, dtype=np.float64)

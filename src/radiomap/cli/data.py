@@ -110,7 +110,7 @@ def simulate(
     gb = len(pos) * (imp.packets if imp else 1) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
     if gb > max_gb:
         raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
-                             "use fewer positions or a feature pipeline that never materialises CSI")
+                             "use fewer positions, or raise --max-gb to write it anyway (memory stays flat)")
     ref_power = None
     if reference is not None:
         from radiomap.data import CSIDataset
