@@ -58,6 +58,7 @@ FEATURES = Registry("feature", {
     "phase-sanitised": "radiomap.features.preprocessing:PHASE_SANITISED",
     "taps": "radiomap.features.preprocessing:TAPS",
     "window": "radiomap.features.preprocessing:WINDOW",
+    "rssi": "radiomap.features.preprocessing:RSSI",
     "tx-onehot": "radiomap.features.preprocessing:TX_ONEHOT",
 })
 """Registry of feature extractors by name (``radiomap features list``)."""
