@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -99,9 +98,11 @@ def bench_simulate(args, tmp: Path) -> dict:
             wall = time.perf_counter() - t1
         files.append(out.read_bytes())
         shard = float(np.sum(done["shard_s"]))
+        cpu = float(np.sum(done["shard_cpu_s"]))
         runs.append({"workers": workers or 0, "mode": "in-process" if workers is None else f"{workers} worker(s)",
                      "startup_s": startup, "wall_s": wall, "shards": done["shards"],
                      "shard_s_median": float(np.median(done["shard_s"])), "shard_s_sum": shard,
+                     "shard_cpu_s_sum": cpu,
                      "write_s": done["write_s"], "worker_max_rss_mb": max(done["worker_max_rss_mb"]),
                      "overhead_per_shard_s": (wall - shard - done["write_s"]) / done["shards"] if workers == 1
                      else None,
@@ -112,7 +113,8 @@ def bench_simulate(args, tmp: Path) -> dict:
             "identical_files": all(f == files[0] for f in files),
             "speedup_2_vs_1_worker": by[1]["wall_s"] / by[2]["wall_s"],
             "speedup_2_workers_vs_in_process": by[0]["wall_s"] / by[2]["wall_s"],
-            "s_per_position_1_worker": by[1]["shard_s_sum"] / args.n}
+            "s_per_position_1_worker": by[1]["shard_s_sum"] / args.n,
+            "cpu_s_per_position_1_worker": by[1]["shard_cpu_s_sum"] / args.n}
 
 
 def bench_writer(args, tmp: Path) -> dict:
@@ -172,24 +174,27 @@ def bench_rss(args, tmp: Path) -> dict:
     save_scene(Scene.from_dict(d), scene)
     rows = []
     for n in args.rss:
-        code = ("import resource, sys; from radiomap.cli import main\n"
+        code = ("import sys; from radiomap.cli import main; from radiomap.parallel import peak_rss_mb\n"
                 "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert e.code == 0\n"
-                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+                "print(peak_rss_mb())")
         t0 = time.perf_counter()
         r = subprocess.run([sys.executable, "-c", code, "-q", "simulate", str(scene), "--positions", "random", "--n",
                             str(n), "--max-order", "0", "--snr", "20", "-o", str(tmp / f"rss-{n}.h5")],
                            capture_output=True, text=True, check=True)
-        rows.append({"n": n, "peak_rss_mb": int(r.stdout.split()[-1]) / 1024, "wall_s": time.perf_counter() - t0,
+        rows.append({"n": n, "peak_rss_mb": float(r.stdout.split()[-1]), "wall_s": time.perf_counter() - t0,
                      "load_end": os.getloadavg()[0]})
         (tmp / f"rss-{n}.h5").unlink()
     return {"scene": "xing-indoor, 1 antenna, 8 subcarriers, order 0", "runs": rows,
-            "ratio_largest_vs_smallest": rows[-1]["peak_rss_mb"] / rows[0]["peak_rss_mb"],
-            "peak_rss_self_only": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "ratio_largest_vs_smallest": rows[-1]["peak_rss_mb"] / rows[0]["peak_rss_mb"]}
 
 
 def estimate(sim: dict, writer: dict, n: int, workers: int) -> dict:
-    """Time for ``n`` positions on ``workers`` workers: tracing spread over the workers, then the single writer."""
-    trace = n * sim["s_per_position_1_worker"] / workers
+    """Time for ``n`` positions on ``workers`` workers: tracing spread over the workers, then the single writer.
+
+    Tracing uses the CPU time per position of the one-worker run (a core of its own per worker); the
+    wall time measured here is inflated by the other load on this machine.
+    """
+    trace = n * sim["cpu_s_per_position_1_worker"] / workers
     write = n * writer["write_s_per_position"]
     return {"n": n, "workers": workers, "trace_h": trace / 3600, "writer_h": write / 3600,
             "total_h": (trace + write) / 3600, "file_gb": n * writer["file_mb"] / writer["n"] / 1e3}
@@ -258,6 +263,8 @@ def report_simulate(result: dict) -> None:
         ovh = "-" if r["overhead_per_shard_s"] is None else f"{r['overhead_per_shard_s']:.3f}"
         print(f"{r['mode']:<14}{r['wall_s']:>9.2f}{r['shard_s_median']:>9.2f}{r['write_s']:>9.2f}"
               f"{r['worker_max_rss_mb']:>8.0f}{ovh:>12}{r['efficiency']:>7.2f}{r['load_start']:>6.1f}")
+    print(f"one worker: {sim['s_per_position_1_worker']:.3f} s wall, {sim['cpu_s_per_position_1_worker']:.3f} s CPU "
+          "per position")
     w = result["writer"]
     print(f"writer: {w['n']} positions of {w['scene']} ({w['file_mb']:.0f} MB) in {w['write_s']:.2f} s = "
           f"{1e3 * w['write_s_per_position']:.3f} ms per position")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -260,8 +259,9 @@ def simulate_file(
     dict
         ``n`` (int), ``shards`` (int), ``traced`` (shards traced by this call; the others were resumed),
         ``write_s`` (seconds of the single writer streaming the shards into the file),
-        ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` (list of seconds per
-        traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS per traced shard's worker, MB).
+        ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` and ``shard_cpu_s`` (wall and
+        CPU seconds per traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS of the worker
+        after each traced shard, MB).
     """
     from radiomap.parallel import InProcess, shard_bounds
     from radiomap.shards import ShardStore
@@ -315,13 +315,16 @@ def simulate_file(
     store.remove()
     return {"n": len(pos), "shards": len(bounds), "traced": len(todo), "write_s": time.perf_counter() - t_write,
             "los_mean": (los_sum / max(len(pos), 1)).tolist(),
-            "shard_s": [r["seconds"] for r in stats], "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
+            "shard_s": [r["seconds"] for r in stats], "shard_cpu_s": [r["cpu_s"] for r in stats],
+            "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
 
 
 def _simulate_shard(task: dict) -> dict:
     """Trace one shard, add its noise (unless it needs the power of all shards) and keep it as a sealed file,
     with its power sum (a worker task)."""
-    t0 = time.perf_counter()
+    from radiomap.parallel import peak_rss_mb
+
+    t0, c0 = time.perf_counter(), time.process_time()
     scene = Scene.from_dict(task["scene"])
     csi, paths = _trace_blocks(scene, task["positions"], task["velocity"], task["settings"])
     mag = np.abs(csi).astype(np.float64)
@@ -329,8 +332,7 @@ def _simulate_shard(task: dict) -> dict:
     if task["noise"] is not None:
         csi, meta["noise"] = _shard_noise(csi, task["noise"], task["settings"]["seed"], task["index"])
     CSIDataset(csi, los=paths.los, meta=meta).save(task["path"], overwrite=True)
-    return {"seconds": time.perf_counter() - t0,
-            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "max_rss_mb": peak_rss_mb()}
 
 
 def _noise_shard(task: dict) -> None:
