@@ -200,8 +200,9 @@ def simulate_file(
     Peak memory does not grow with N: each shard of ``shard_size`` positions is traced (on ``executor``'s
     workers, or in this process), given its noise and kept as a sealed file in ``.<output>.radiomap-shards/``
     (with ``noise_variance`` and no ``reference_power`` the noise is added in a second pass over the shards,
-    once the mean power of all of them is known); one writer then streams the shards into chunked datasets
-    of a temporary file that is sealed and renamed to ``output``, and the shard folder is removed. Shard
+    once the mean power of all of them is known); one writer streams the shards, in order and while later
+    ones are still traced, into chunked datasets of a temporary file that is sealed and renamed to
+    ``output`` when all are in, and the shard folder is removed. Shard
     ``i`` draws its noise from ``radiomap.parallel.shard_seed(seed, i)``, so the file is bitwise identical
     for any executor and any number of workers (with ``SOURCE_DATE_EPOCH`` fixing ``meta["created"]``). A
     run that was interrupted resumes: rerun it with the same settings and the finished shards are reused,
@@ -258,7 +259,8 @@ def simulate_file(
     -------
     dict
         ``n`` (int), ``shards`` (int), ``traced`` (shards traced by this call; the others were resumed),
-        ``write_s`` (seconds of the single writer streaming the shards into the file),
+        ``write_s`` (seconds of the single writer streaming the shards into the file, overlapped with the
+        tracing of later shards unless the noise needs the power of all of them),
         ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` and ``shard_cpu_s`` (wall and
         CPU seconds per traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS of the worker
         after each traced shard, MB).
@@ -286,37 +288,62 @@ def simulate_file(
               "velocity": None if velocity is None else np.asarray(velocity)[slice(*bounds[i])]} for i in todo]
     ex = executor or InProcess()
     stats = []
-    with tqdm(total=len(bounds), initial=len(bounds) - len(todo), desc=f"simulate {scene.name}", unit="shard",
-              disable=not progress) as bar:
+    record = dict(meta or {}) | {"shards": {"size": shard_size, "count": len(bounds),
+                                            "seeds": "numpy SeedSequence(seed).spawn, one child per shard"}}
+    with dataset_writer(output, len(pos), record, overwrite=overwrite) as w, \
+            tqdm(total=len(bounds), initial=len(bounds) - len(todo), desc=f"simulate {scene.name}", unit="shard",
+                 disable=not progress) as bar:
+        w.write(0, positions=pos, **{k: v for k, v in (("velocity", velocity), ("timestamps", timestamps),
+                                                      ("trajectory_id", trajectory_id)) if v is not None})
+        stream = _ShardStream(w, store, bounds)
+        if not global_scale:  # shards are final as they finish: stream them while the others trace
+            stream.ready.update(set(range(len(bounds))) - set(todo))
+            stream.flush()
         for k, result in ex.map(_simulate_shard, tasks):
             stats.append(result)
             bar.update()
+            if not global_scale:
+                stream.ready.add(todo[k])
+                stream.flush()
             if on_shard is not None:
                 on_shard(todo[k])
-    if global_scale:
-        metas = [stored_fields(store.path(i), ())["meta"] for i in range(len(bounds))]
-        noise["reference_power"] = sum(m["power_sum"] for m in metas) / sum(m["count"] for m in metas)
-        pending = [{"path": str(store.path(i)), "index": i, "seed": seed, "noise": noise}
-                   for i, m in enumerate(metas) if m["noise"] is None]
-        for _ in ex.map(_noise_shard, pending):
-            pass
-    t_write = time.perf_counter()
-    los_sum = None
-    record = dict(meta or {}) | {"shards": {"size": shard_size, "count": len(bounds),
-                                            "seeds": "numpy SeedSequence(seed).spawn, one child per shard"}}
-    with dataset_writer(output, len(pos), record, overwrite=overwrite) as w:
-        w.write(0, positions=pos, **{k: v for k, v in (("velocity", velocity), ("timestamps", timestamps),
-                                                      ("trajectory_id", trajectory_id)) if v is not None})
-        for i, (start, _) in enumerate(bounds):
-            shard = CSIDataset.load(store.path(i))
-            w.write(start, csi=shard.csi, los=shard.los)
-            los_sum = shard.los.sum(0) if los_sum is None else los_sum + shard.los.sum(0)
-        w.meta = _meta(scene, shard.meta["noise"], settings) | w.meta
+        if global_scale:
+            metas = [stored_fields(store.path(i), ())["meta"] for i in range(len(bounds))]
+            noise["reference_power"] = sum(m["power_sum"] for m in metas) / sum(m["count"] for m in metas)
+            pending = [{"path": str(store.path(i)), "index": i, "seed": seed, "noise": noise}
+                       for i, m in enumerate(metas) if m["noise"] is None]
+            for _ in ex.map(_noise_shard, pending):
+                pass
+            stream.ready.update(range(len(bounds)))
+            stream.flush()
+        w.meta = _meta(scene, stream.noise, settings) | w.meta
     store.remove()
-    return {"n": len(pos), "shards": len(bounds), "traced": len(todo), "write_s": time.perf_counter() - t_write,
-            "los_mean": (los_sum / max(len(pos), 1)).tolist(),
+    return {"n": len(pos), "shards": len(bounds), "traced": len(todo), "write_s": stream.seconds,
+            "los_mean": (stream.los_sum / len(pos)).tolist(),
             "shard_s": [r["seconds"] for r in stats], "shard_cpu_s": [r["cpu_s"] for r in stats],
             "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
+
+
+class _ShardStream:
+    """Writes finished shards into the open dataset in shard order, each as soon as its predecessors are in."""
+
+    def __init__(self, writer, store, bounds: list[tuple[int, int]]) -> None:
+        self.writer, self.store, self.bounds = writer, store, bounds
+        self.ready: set[int] = set()
+        self.next = 0
+        self.los_sum: np.ndarray | float = 0.0
+        self.noise: dict | None = None
+        self.seconds = 0.0
+
+    def flush(self) -> None:
+        t0 = time.perf_counter()
+        while self.next in self.ready:
+            shard = CSIDataset.load(self.store.path(self.next))
+            self.writer.write(self.bounds[self.next][0], csi=shard.csi, los=shard.los)
+            self.los_sum = self.los_sum + shard.los.sum(0)
+            self.noise = shard.meta["noise"]
+            self.next += 1
+        self.seconds += time.perf_counter() - t0
 
 
 def _simulate_shard(task: dict) -> dict:
