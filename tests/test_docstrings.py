@@ -22,7 +22,8 @@ DOCUMENTED = (  # paths relative to src/radiomap: folders cover every module und
     "features/delay.py", "features/music.py", "features/power.py", "features/seed000.py", "features/beampower.py",
     "features/tbf.py",
     "localize/base.py", "localize/geometric.py", "localize/state.py", "localize/training.py", "localize/nets.py",
-    "localize/charting", "localize/neuralmap", "limits",
+    "localize/charting", "localize/neuralmap", "limits", "localize/chunked.py",
+    "parallel.py", "shards.py", "simulate.py", "data/writer.py", "experiments/sweep.py",
 )
 
 

@@ -216,6 +216,21 @@ def atomic_dir(path: str | os.PathLike, *, kind: str, overwrite: bool = False,
         _remove_own_temporary(tmp)
 
 
+@contextmanager
+def scratch_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """A new temporary folder beside ``path`` (radiomap's temporary name), removed on exit whatever happens.
+
+    For intermediate files that must not outlive a task (e.g. one seed's report inside a sweep); on a
+    cluster it lies on the same file system as ``path``.
+    """
+    tmp = _temporary(Path(path))
+    tmp.mkdir()
+    try:
+        yield tmp
+    finally:
+        _remove_own_temporary(tmp)
+
+
 def write_text(path: str | os.PathLike, text: str, *, overwrite: bool = False) -> Path:
     """Write a text file atomically (see :func:`atomic_file`)."""
     with atomic_file(path, overwrite=overwrite) as tmp:

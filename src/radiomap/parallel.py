@@ -68,6 +68,27 @@ def shard_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB).
+
+    Returns
+    -------
+    float
+        ``VmHWM`` of ``/proc/self/status`` on Linux (reset by ``exec``, unlike ``ru_maxrss``, which a spawned
+        worker inherits from its parent), else ``getrusage(RUSAGE_SELF).ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class InProcess:
     """Runs shards one after another in this process (the default; imports no Dask).
 

@@ -27,7 +27,18 @@ _MANIFEST = "run.json"
 
 
 def shard_folder(output: str | os.PathLike) -> Path:
-    """The shard folder of ``output``: ``<parent>/.<name>.radiomap-shards``."""
+    """The shard folder of ``output``.
+
+    Parameters
+    ----------
+    output : path
+        The file a sharded run writes.
+
+    Returns
+    -------
+    Path
+        ``<parent>/.<name>.radiomap-shards``.
+    """
     output = Path(output)
     return output.parent / f".{output.name}{SUFFIX}"
 
@@ -89,11 +100,33 @@ class ShardStore:
         return self
 
     def path(self, index: int) -> Path:
-        """File of shard ``index``: ``shard-000123.h5``."""
+        """File of shard ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Shard index (>= 0).
+
+        Returns
+        -------
+        Path
+            ``<folder>/shard-000123.h5``.
+        """
         return self.folder / f"shard-{index:06d}.h5"
 
     def done(self, index: int) -> bool:
-        """True when shard ``index`` was written completely (file present, seal intact)."""
+        """Whether shard ``index`` was written completely.
+
+        Parameters
+        ----------
+        index : int
+            Shard index (>= 0).
+
+        Returns
+        -------
+        bool
+            True when its file is present and its seal intact.
+        """
         path = self.path(index)
         if not path.is_file():
             return False
@@ -104,12 +137,17 @@ class ShardStore:
         return True
 
     def remove(self) -> None:
-        """Delete the files radiomap put in the folder and, if nothing else is left, the folder."""
+        """Delete the files radiomap put in the folder and, if nothing else is left, the folder.
+
+        Returns
+        -------
+        None
+        """
         if not self.folder.is_dir():
             return
         for p in self.folder.iterdir():
             ours = p.name == _MANIFEST or (p.name.startswith("shard-") and p.name.endswith(".h5")) \
-                or (p.name.startswith(".shard-") and TMP_TAG in p.name)
+                or (p.name.startswith((".shard-", f".{_MANIFEST}")) and TMP_TAG in p.name)
             if ours and p.is_file() and not p.is_symlink():
                 p.unlink()
         if not any(self.folder.iterdir()):

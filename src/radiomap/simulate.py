@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +22,7 @@ from radiomap import __version__
 from radiomap.atomic import check_output
 from radiomap.channel import add_noise_snr, normalise_and_add_noise, trace
 from radiomap.channel.paths import Paths
-from radiomap.data.dataset import CSIDataset
+from radiomap.data.dataset import CSIDataset, stored_fields
 from radiomap.data.writer import dataset_writer
 from radiomap.errors import ParameterError
 from radiomap.scene.scene import Scene
@@ -60,25 +58,54 @@ def simulate_dataset(
     csi: bool = True,
     progress: bool = False,
 ) -> CSIDataset:
-    """Simulate CSI at ``positions`` and wrap it with labels and metadata.
+    """Simulate CSI at ``positions`` in memory and wrap it with labels and metadata.
 
-    Input
-    -----
-    positions : [N, 3] (m); velocity : [N, 3] (m/s), needed for ``n_symbols``
-    snr_db : per-(sample, AP) SNR, or None
-    noise_variance : noise variance on CSI normalised to unit average power (seed 000), or None;
-        ``reference_power`` fixes the normalisation (pass a training set's
-        ``meta["noise"]["reference_power"]`` so test sets share its scale)
-    wavefront : "spherical" (exact) or "plane"; n_symbols : OFDM symbols for a time axis
-    csi : False: no CFR synthesis (needs ``store_paths``): the dataset holds the paths, from which features
-        such as ``tbf`` are computed in closed form; the noise settings are recorded for them, not applied
-    backend : "builtin" (image-method tracer) or "sionna-rt" (optional extra, see docs/sionna-rt.md;
-        traces walls and slabs only, no point scatterers)
+    Parameters
+    ----------
+    scene : Scene
+        The scene to trace.
+    positions : ndarray, float64 [N, 3]
+        User positions (m).
+    velocity : ndarray, float64 [N, 3] or None
+        User velocities (m/s), needed for ``n_symbols``.
+    timestamps : ndarray, float64 [N] or None
+        Sample times (s).
+    trajectory_id : ndarray, int [N] or None
+        Walk of each sample.
+    point_id : ndarray, int [N] or None
+        Measurement point of each sample.
+    snr_db : float or None
+        Per-(sample, AP) SNR (dB).
+    noise_variance : float or None
+        Noise variance on CSI normalised to unit average power (seed 000).
+    reference_power : float or None
+        Mean ``|H|^2`` that fixes the normalisation (pass a training set's ``meta["noise"]["reference_power"]``
+        so test sets share its scale); None = this dataset's own.
+    wavefront : {"spherical", "plane"}
+        Exact per-element lengths or far field.
+    n_symbols : int or None
+        OFDM symbols of a time axis.
+    max_order : int
+        Maximum reflection order (0-3).
+    scatterers : bool
+        Trace the scene's point scatterers.
+    backend : {"builtin", "sionna-rt"}
+        Image-method tracer, or Sionna RT (optional extra, docs/sionna-rt.md; walls and slabs only).
+    seed : int
+        Seed of the noise generator.
+    store_paths : bool
+        Keep the ground-truth ``Paths`` arrays in ``ds.paths``.
+    csi : bool
+        False: no CFR synthesis (needs ``store_paths``): the dataset holds the paths, from which features
+        such as ``tbf`` are computed in closed form; the noise settings are recorded for them, not applied.
+    progress : bool
+        Progress bar over blocks.
 
-    Output
-    ------
-    CSIDataset with csi ``[N, B, N_a, K(, S)]`` complex64 (None with ``csi=False``), positions, LOS flags and metadata
-    (scene, noise, simulator settings, seed, package version).
+    Returns
+    -------
+    CSIDataset
+        csi ``[N, B, N_a, K(, S)]`` complex64 (None with ``csi=False``), positions, LOS flags and metadata
+        (scene, noise, simulator settings, seed, package version).
     """
     _check_settings(snr_db, noise_variance, backend)
     if not csi and not store_paths:
@@ -184,12 +211,15 @@ def simulate_file(
     """Simulate CSI at ``positions`` shard by shard and stream it into the dataset file ``output``.
 
     Peak memory does not grow with N: each shard of ``shard_size`` positions is traced (on ``executor``'s
-    workers, or in this process) and kept as a sealed file in ``.<output>.radiomap-shards/``; one writer
-    then adds the noise, shard by shard, into chunked datasets of a temporary file that is sealed and
-    renamed to ``output``, and the shard folder is removed. Shard ``i`` draws its noise from
-    ``radiomap.parallel.shard_seed(seed, i)``, so the file is bitwise identical for any executor and any
-    number of workers (with ``SOURCE_DATE_EPOCH`` fixing ``meta["created"]``). A run that was interrupted
-    resumes: rerun it with the same settings and the finished shards are reused, not traced again.
+    workers, or in this process), given its noise and kept as a sealed file in ``.<output>.radiomap-shards/``
+    (with ``noise_variance`` and no ``reference_power`` the noise is added in a second pass over the shards,
+    once the mean power of all of them is known); one writer streams the shards, in order and while later
+    ones are still traced, into chunked datasets of a temporary file that is sealed and renamed to
+    ``output`` when all are in, and the shard folder is removed. Shard
+    ``i`` draws its noise from ``radiomap.parallel.shard_seed(seed, i)``, so the file is bitwise identical
+    for any executor and any number of workers (with ``SOURCE_DATE_EPOCH`` fixing ``meta["created"]``). A
+    run that was interrupted resumes: rerun it with the same settings and the finished shards are reused,
+    not traced again.
 
     Parameters
     ----------
@@ -242,10 +272,13 @@ def simulate_file(
     -------
     dict
         ``n`` (int), ``shards`` (int), ``traced`` (shards traced by this call; the others were resumed),
-        ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` (list of seconds per
-        traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS per traced shard's worker, MB).
+        ``write_s`` (seconds of the single writer streaming the shards into the file, overlapped with the
+        tracing of later shards unless the noise needs the power of all of them),
+        ``los_mean`` (list of B floats, share of LOS samples per AP), ``shard_s`` and ``shard_cpu_s`` (wall and
+        CPU seconds per traced shard, measured on the worker), ``worker_max_rss_mb`` (peak RSS of the worker
+        after each traced shard, MB).
     """
-    from radiomap.parallel import InProcess, shard_bounds, shard_seed
+    from radiomap.parallel import InProcess, shard_bounds
     from radiomap.shards import ShardStore
 
     _check_settings(snr_db, noise_variance, backend)
@@ -256,61 +289,105 @@ def simulate_file(
     settings = {"wavefront": wavefront, "n_symbols": n_symbols, "max_order": max_order, "scatterers": scatterers,
                 "backend": backend, "seed": seed}
     check_output(output, overwrite=overwrite, what="dataset")
-    run = {"scene": scene.to_dict(), "settings": settings, "shard_size": shard_size, "version": __version__,
-           "positions_sha256": _digest(pos), "velocity_sha256": None if velocity is None else _digest(velocity)}
+    noise = {"snr_db": snr_db, "noise_variance": noise_variance, "reference_power": reference_power}
+    run = {"scene": scene.to_dict(), "settings": settings, "noise": noise, "shard_size": shard_size,
+           "version": __version__, "positions_sha256": _digest(pos),
+           "velocity_sha256": None if velocity is None else _digest(velocity)}
     store = ShardStore(output, run, discard=overwrite).open()
+    global_scale = noise_variance is not None and reference_power is None  # noise after all shards are traced
     todo = [i for i in range(len(bounds)) if not store.done(i)]
-    tasks = [{"scene": run["scene"], "settings": settings, "path": str(store.path(i)),
-              "positions": pos[slice(*bounds[i])],
+    tasks = [{"scene": run["scene"], "settings": settings, "path": str(store.path(i)), "index": i,
+              "noise": None if global_scale else noise, "positions": pos[slice(*bounds[i])],
               "velocity": None if velocity is None else np.asarray(velocity)[slice(*bounds[i])]} for i in todo]
     ex = executor or InProcess()
     stats = []
-    with tqdm(total=len(bounds), initial=len(bounds) - len(todo), desc=f"simulate {scene.name}", unit="shard",
-              disable=not progress) as bar:
+    record = dict(meta or {}) | {"shards": {"size": shard_size, "count": len(bounds),
+                                            "seeds": "numpy SeedSequence(seed).spawn, one child per shard"}}
+    with dataset_writer(output, len(pos), record, overwrite=overwrite) as w, \
+            tqdm(total=len(bounds), initial=len(bounds) - len(todo), desc=f"simulate {scene.name}", unit="shard",
+                 disable=not progress) as bar:
+        w.write(0, positions=pos, **{k: v for k, v in (("velocity", velocity), ("timestamps", timestamps),
+                                                      ("trajectory_id", trajectory_id)) if v is not None})
+        stream = _ShardStream(w, store, bounds)
+        if not global_scale:  # shards are final as they finish: stream them while the others trace
+            stream.ready.update(set(range(len(bounds))) - set(todo))
+            stream.flush()
         for k, result in ex.map(_simulate_shard, tasks):
             stats.append(result)
             bar.update()
+            if not global_scale:
+                stream.ready.add(todo[k])
+                stream.flush()
             if on_shard is not None:
                 on_shard(todo[k])
-    if noise_variance is not None and reference_power is None:
-        sums = np.array([_shard_stats(store.path(i)) for i in range(len(bounds))])
-        reference_power = float(sums[:, 0].sum() / sums[:, 1].sum())
-    los_sum = None
-    record = dict(meta or {}) | {"shards": {"size": shard_size, "count": len(bounds),
-                                            "seeds": "numpy SeedSequence(seed).spawn, one child per shard"}}
-    with dataset_writer(output, len(pos), record, overwrite=overwrite) as w:
-        w.write(0, positions=pos, **{k: v for k, v in (("velocity", velocity), ("timestamps", timestamps),
-                                                      ("trajectory_id", trajectory_id)) if v is not None})
-        for i, (start, _) in enumerate(bounds):
-            shard = CSIDataset.load(store.path(i))
-            csi, noise = _noisy(shard.csi, snr_db, noise_variance, reference_power,
-                                np.random.default_rng(shard_seed(seed, i)))
-            w.write(start, csi=csi, los=shard.los)
-            los_sum = shard.los.sum(0) if los_sum is None else los_sum + shard.los.sum(0)
-        w.meta = _meta(scene, noise, settings) | w.meta
+        if global_scale:
+            metas = [stored_fields(store.path(i), ())["meta"] for i in range(len(bounds))]
+            noise["reference_power"] = sum(m["power_sum"] for m in metas) / sum(m["count"] for m in metas)
+            pending = [{"path": str(store.path(i)), "index": i, "seed": seed, "noise": noise}
+                       for i, m in enumerate(metas) if m["noise"] is None]
+            for _ in ex.map(_noise_shard, pending):
+                pass
+            stream.ready.update(range(len(bounds)))
+            stream.flush()
+        w.meta = _meta(scene, stream.noise, settings) | w.meta
     store.remove()
-    return {"n": len(pos), "shards": len(bounds), "traced": len(todo),
-            "los_mean": (los_sum / max(len(pos), 1)).tolist(),
-            "shard_s": [r["seconds"] for r in stats], "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
+    return {"n": len(pos), "shards": len(bounds), "traced": len(todo), "write_s": stream.seconds,
+            "los_mean": (stream.los_sum / len(pos)).tolist(),
+            "shard_s": [r["seconds"] for r in stats], "shard_cpu_s": [r["cpu_s"] for r in stats],
+            "worker_max_rss_mb": [r["max_rss_mb"] for r in stats]}
+
+
+class _ShardStream:
+    """Writes finished shards into the open dataset in shard order, each as soon as its predecessors are in."""
+
+    def __init__(self, writer, store, bounds: list[tuple[int, int]]) -> None:
+        self.writer, self.store, self.bounds = writer, store, bounds
+        self.ready: set[int] = set()
+        self.next = 0
+        self.los_sum: np.ndarray | float = 0.0
+        self.noise: dict | None = None
+        self.seconds = 0.0
+
+    def flush(self) -> None:
+        t0 = time.perf_counter()
+        while self.next in self.ready:
+            shard = CSIDataset.load(self.store.path(self.next))
+            self.writer.write(self.bounds[self.next][0], csi=shard.csi, los=shard.los)
+            self.los_sum = self.los_sum + shard.los.sum(0)
+            self.noise = shard.meta["noise"]
+            self.next += 1
+        self.seconds += time.perf_counter() - t0
 
 
 def _simulate_shard(task: dict) -> dict:
-    """Trace one shard and keep its clean CSI, LOS flags and power sum as a sealed file (a worker task)."""
-    t0 = time.perf_counter()
+    """Trace one shard, add its noise (unless it needs the power of all shards) and keep it as a sealed file,
+    with its power sum (a worker task)."""
+    from radiomap.parallel import peak_rss_mb
+
+    t0, c0 = time.perf_counter(), time.process_time()
     scene = Scene.from_dict(task["scene"])
     csi, paths = _trace_blocks(scene, task["positions"], task["velocity"], task["settings"])
     mag = np.abs(csi).astype(np.float64)
-    power = float(np.sum(mag * mag))
-    CSIDataset(csi, los=paths.los, meta={"power_sum": power, "count": int(csi.size)}).save(task["path"],
-                                                                                           overwrite=True)
-    return {"seconds": time.perf_counter() - t0,
-            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    meta = {"power_sum": float(np.sum(mag * mag)), "count": int(csi.size), "noise": None}
+    if task["noise"] is not None:
+        csi, meta["noise"] = _shard_noise(csi, task["noise"], task["settings"]["seed"], task["index"])
+    CSIDataset(csi, los=paths.los, meta=meta).save(task["path"], overwrite=True)
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "max_rss_mb": peak_rss_mb()}
 
 
-def _shard_stats(path: Path) -> tuple[float, int]:
-    """(sum of |H|^2, number of CSI entries) recorded in a shard file."""
-    meta = CSIDataset.load(path).meta
-    return meta["power_sum"], meta["count"]
+def _noise_shard(task: dict) -> None:
+    """Add the noise to a traced shard once the reference power of all shards is known (a worker task)."""
+    shard = CSIDataset.load(task["path"])
+    csi, rec = _shard_noise(shard.csi, task["noise"], task["seed"], task["index"])
+    CSIDataset(csi, los=shard.los, meta=shard.meta | {"noise": rec}).save(task["path"], overwrite=True)
+
+
+def _shard_noise(csi: np.ndarray, noise: dict, seed: int, index: int) -> tuple[np.ndarray, dict]:
+    """:func:`_noisy` with shard ``index``'s generator (``radiomap.parallel.shard_seed``)."""
+    from radiomap.parallel import shard_seed
+
+    return _noisy(csi, noise["snr_db"], noise["noise_variance"], noise["reference_power"],
+                  np.random.default_rng(shard_seed(seed, index)))
 
 
 def _digest(arr: np.ndarray) -> str:

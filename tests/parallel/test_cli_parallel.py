@@ -32,6 +32,19 @@ def test_bad_executor_options_are_one_line_exit_2(tmp_path, extra, expected):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no shard folder
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    (["bench", "xing2025", "--seeds", "5-1"], "range 5-1 is empty"),
+    (["bench", "xing2025", "--seeds", "0-1", "-p", "k=3"], "-p k: the experiment takes"),
+    (["bench", "xing2025", "--seeds", "0-1", "--workers", "0"], "--workers must be >= 1"),
+    (["features", "compute", "seed000", "missing.h5", "-o", "y.h5", "--workers", "0"], "--workers must be >= 1"),
+])
+def test_bad_sweep_and_feature_options_are_one_line_exit_2(tmp_path, args, expected):
+    r = run(*args, cwd=tmp_path)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and expected in lines[0], r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_simulate_with_two_workers_writes_the_in_process_file(tmp_path):
     pytest.importorskip("distributed")
     a = run(*SIMULATE, "-o", "a.h5", cwd=tmp_path)

@@ -163,7 +163,8 @@ def simulate(
     make_csi = opt["csi"] or not from_paths
     if gb > max_gb and make_csi:
         raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
-                             "use fewer positions or features computed from paths (--no-csi --feature tbf)")
+                             "use fewer positions, features computed from paths (--no-csi --feature tbf), or "
+                             "raise --max-gb to write it anyway (streamed: memory stays flat)")
     ref_power = None
     if reference is not None:
         from radiomap.data import CSIDataset

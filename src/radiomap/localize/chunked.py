@@ -59,10 +59,13 @@ def predict_file(model: str | os.PathLike, dataset: str | os.PathLike, *, params
         loc.set_params(**params)
     n = stored_samples(dataset)
     bounds = shard_bounds(n, chunk) if per_sample(loc) else [(0, n)]
-    tasks = [{"model": str(model), "dataset": str(dataset), "rows": rows, "params": params} for rows in bounds]
+    ex = executor or InProcess()
+    local = isinstance(ex, InProcess)  # this process reuses the model loaded here; workers load it themselves
+    tasks = [{"model": loc if local else str(model), "dataset": str(dataset), "rows": rows, "params": params}
+             for rows in bounds]
     out = np.empty((n, 3))
     seconds = 0.0
-    for i, (pos, dt) in (executor or InProcess()).map(_predict_chunk, tasks):
+    for i, (pos, dt) in ex.map(_predict_chunk, tasks):
         start, stop = tasks[i]["rows"]
         out[start:stop] = pos
         seconds += dt
@@ -93,10 +96,12 @@ def per_sample(loc: Localizer) -> bool:
 
 
 def _predict_chunk(task: dict[str, Any]) -> tuple[np.ndarray, float]:
-    """(positions [M, 3] m, seconds) of one chunk (a worker task)."""
-    loc = Localizer.load(Path(task["model"]))
-    if task["params"]:
-        loc.set_params(**task["params"])
+    """(positions [M, 3] m, seconds) of one chunk (a worker task; ``model`` is a folder or a loaded model)."""
+    loc = task["model"]
+    if not isinstance(loc, Localizer):
+        loc = Localizer.load(Path(loc))
+        if task["params"]:
+            loc.set_params(**task["params"])
     ds = CSIDataset.load(task["dataset"], rows=task["rows"])
     t0 = time.perf_counter()
     return loc.predict(ds), time.perf_counter() - t0
