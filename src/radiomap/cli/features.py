@@ -45,13 +45,15 @@ def compute(
     from radiomap.atomic import check_output
     from radiomap.cli.params import parse_params
     from radiomap.data import CSIDataset
-    from radiomap.features.stage import FEATURES, feature_key, materialise
+    from radiomap.features.stage import FEATURES, feature_key, materialise, part_keys
 
     params = parse_params(param)
     key = feature_key(name, params)  # validates the name and the parameters before any work
+    keys = list(part_keys(name, params).values()) if FEATURES.get(name).parts else [key]
     check_output(output, overwrite=force, inputs=[dataset], what="dataset")
     ds = materialise(CSIDataset.load(dataset), [(name, params)])
     ds.save(output, overwrite=force)
     info = ds.meta["features"].get(key, {})
-    console.print(f"wrote {output}: feature {key} {list(ds.features[key].shape)} "
+    shapes = ", ".join(f"{k} {list(ds.features[k].shape)}" for k in keys)
+    console.print(f"wrote {output}: feature {shapes} "
                   f"({info.get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")
