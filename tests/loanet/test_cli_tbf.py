@@ -94,7 +94,7 @@ def test_direction_estimator_classifies_with_estimated_coordinates(models, tmp_p
 
 
 def test_direction_task_is_listed_and_described(models):
-    assert "direction" in ok("methods").stdout and "inputs" in ok("methods", "fusion-tdc").stdout
+    assert "direction" in ok("methods").stdout and "tbf" in ok("methods", "fusion-tdc").stdout
     assert "fusion-tdc" in ok("info", models / "dir").stdout
 
 
@@ -131,7 +131,7 @@ def test_features_compute_tbf_from_paths_and_from_csi(tmp_path):
     (["simulate", "zhao-tbf", "--no-csi", "--feature", "tbf(n_taps=0)", "-o", "x.h5"], "n_taps"),
     (["simulate", "xing-indoor", "--no-csi", "-o", "x.h5"], "--no-csi keeps nothing"),
     (["fit", "loanet", "{xing}", "-o", "m"], "tbf: scene 'xing-indoor' has 4 APs"),
-    (["fit", "fusion-tdc", "{xing}", "-o", "m", "-p", "inputs=beamspace"], "inputs"),
+    (["fit", "fusion-tdc", "{xing}", "-o", "m", "-p", "tbf=beamspace"], "tbf"),
     (["localize", "{dir}", "{test}", "--coordinates", "{test}", "-o", "d.h5"], "predictions file"),
 ])
 def test_bad_input_is_one_line_exit_2(models, tmp_path, xing_small, args, message):

@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from radiomap.channel.paths import Paths
-from radiomap.errors import DataError
+from radiomap.errors import DataError, ParameterError
 from radiomap.features import beamspace as bs
 from radiomap.features.stage import FEATURES, Feature, extract_parts, parse_feature, part_keys
 from radiomap.params import AnyOf, Interval, NoneValue, Param
@@ -152,6 +152,8 @@ def tbf_inputs(ds, inputs: str = "auto", parts: tuple[str, ...] = PARTS) -> dict
     ------
     DataError
         ``"auto"`` and several stored ``tbf`` variants, or nothing stored and nothing to compute from.
+    ParameterError
+        ``inputs`` names another feature.
     """
     if inputs == "auto":
         bases = sorted({k.rsplit(".", 1)[0] for k in ds.features if "." in k})
@@ -163,7 +165,7 @@ def tbf_inputs(ds, inputs: str = "auto", parts: tuple[str, ...] = PARTS) -> dict
     else:
         name, params = parse_feature(inputs)
         if name not in FEATURES or FEATURES.get(name).parts != PARTS:
-            raise DataError(f"inputs {inputs!r}: expected 'auto' or the feature tbf(...)")
+            raise ParameterError(f"tbf input {inputs!r}: expected 'auto' or the feature tbf(key=value,...)")
     keys = part_keys(name, params)
     if all(keys[p] in ds.features for p in parts):
         return {p: ds.features[keys[p]] for p in parts}
