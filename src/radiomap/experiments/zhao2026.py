@@ -39,7 +39,7 @@ from radiomap.localize.loanet import (
     matched_template_classes,
 )
 from radiomap.localize.training import torch_threads
-from radiomap.mobility import random_headings
+from radiomap.mobility import class_headings, random_headings
 from radiomap.scene import get_scene
 
 SCENE = "zhao-tbf"
@@ -74,12 +74,6 @@ FULL_SETTINGS = Settings("paper", grid_m=1.0, n_test=2100, n_dir_train_pos=10**9
 # ---------------------------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------------------------
-def class_velocities(n_classes: int, speed_ms: float) -> np.ndarray:
-    """Velocities ``[C, 3]`` at the class-centre headings."""
-    a = np.arange(n_classes) * 2 * np.pi / n_classes
-    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n_classes)]) * speed_ms
-
-
 def random_points(scene, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` walkable points split evenly over the floors ``[n, 3]``."""
     x0, x1, y0, y1 = scene.bounds
@@ -283,7 +277,7 @@ def _train_direction(route: _DopplerRoute, data: Fingerprints, st: Settings, n_c
     """Fusion-TDC on every selected training position x the 16 class-centre headings at speed ``v`` (m/s)."""
     n_sel = len(route.sel)
     cls_rep = np.tile(np.arange(n_cls), n_sel)
-    vel = class_velocities(n_cls, v)
+    vel = class_headings(n_cls, v)
     nu = route.cycles(route.arr_train, np.broadcast_to(vel, (n_sel, n_cls, 3)), data.p_train.power[route.sel] > 0)
     x_d = route.profiles(route.w_train, nu, total_power=route.ptot_train, snr_db=st.snr_train_db, rng=rng)
     train = CSIDataset(None, positions=np.repeat(data.train_pos[route.sel], n_cls, axis=0), velocity=vel[cls_rep],
@@ -300,7 +294,7 @@ def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localiza
     true_cls = heading_to_class(vel_t, n_cls)
     nu_t = route.cycles(route.arr_test, vel_t, data.p_test.power > 0)
     n_tp = min(TEMPLATE_POINTS, len(test_pos))  # ceiling: noise-free templates of the test point itself
-    vel_k = class_velocities(TEMPLATE_HEADINGS, v)
+    vel_k = class_headings(TEMPLATE_HEADINGS, v)
     nu_k = route.cycles(route.arr_test[:n_tp], np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)),
                         data.p_test.power[:n_tp] > 0)
     templates = route.profiles(np.repeat(route.w_test[:n_tp], TEMPLATE_HEADINGS, axis=0), nu_k)
