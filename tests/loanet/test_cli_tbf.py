@@ -57,7 +57,7 @@ def test_simulate_defaults_store_tbf_features_not_csi(files):
     speed = np.linalg.norm(ds.velocity, axis=1)
     np.testing.assert_allclose(speed, 5 / 3.6)  # 5 km/h random headings: direction labels exist
     assert ds.meta["noise"] == {"mode": "snr", "snr_db": 20.0}
-    assert (files / "train.h5").stat().st_size < 100 * ds.n_samples * 1e3  # < 100 kB per sample (CSI: 2 MB)
+    assert (files / "train.h5").stat().st_size < 20 * ds.n_samples * 1e3  # < 20 kB per sample (CSI: 2 MB)
 
 
 @pytest.mark.parametrize("method", ["wknn-tbf", "loanet", "cnn2d", "cnn3d"])
