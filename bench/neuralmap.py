@@ -80,7 +80,7 @@ def main() -> None:
         for name, model in models.items():
             res = train_map(model, x, h, epochs=args.epochs, patience=args.epochs, seed=args.seed, device=dev)
             row = {"device": dev, "model": name, "parameters": n_parameters(model),
-                   "train samples/s": res.samples_per_s, "train time (s)": res.time_s}
+                   "train samples/s": res.samples_per_s, "train time (s)": res.train_time_s}
             if name == "model-based":
                 if dev == "cuda":
                     torch.cuda.synchronize()

@@ -17,14 +17,14 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "radiomap"
 LAYERS = (
-    ("errors", "jsonable", "memory", "registry", "params"),
-    ("atomic", "hdf5"),
+    ("errors", "jsonable", "memory", "registry", "params", "parallel"),
+    ("atomic", "hdf5", "shards"),
     ("scene",),
     ("channel", "mobility"),
     ("data", "simulate", "plotting", "limits"),
     ("features",),
     ("localize",),
-    ("eval", "parallel"),
+    ("eval",),
     ("experiments",),
     ("cli",),
 )

@@ -21,6 +21,7 @@ Files written before these checks existed (no ``*_sha256`` attributes, no filter
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -43,6 +44,8 @@ LIBVER = ("v110", "latest")
 """Lowest and highest HDF5 format versions used for writing: the 1.10 format checksums the superblock,
 object headers, group indices and the chunk index (a damaged index would otherwise make a chunk
 read as "never written")."""
+CHUNK_BYTES = 1 << 20
+"""Target chunk size (bytes) of arrays written in row blocks (:func:`create_array`)."""
 H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError)
 """What h5py raises on damaged files (bad heap, bad signature, checksum failure, wrong types)."""
 
@@ -58,7 +61,7 @@ def open_validated(path: str | os.PathLike, schema: str, versions: int | tuple[i
     versions = (versions,) if isinstance(versions, int) else tuple(versions)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    _check_seal(path)
+    check_seal(path)
     try:
         f = h5py.File(path, "r")
     except H5_ERRORS as exc:
@@ -84,7 +87,7 @@ def schema_of(path: str | os.PathLike) -> str:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    _check_seal(path)
+    check_seal(path)
     try:
         with h5py.File(path, "r") as f:
             schema = _text(f.attrs.get("schema", ""))
@@ -114,7 +117,7 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_seal(path: Path) -> None:
+def check_seal(path: Path) -> None:
     """Refuse a sealed file whose content no longer matches its seal (unsealed files pass)."""
     with path.open("rb") as f:
         head = f.read(len(SEAL_TAG) + 64)
@@ -131,10 +134,60 @@ def write_array(group: h5py.Group, name: str, data: Any, *, compression: str | N
     arr = np.asarray(data)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    fill = np.array(complex(np.nan, np.nan) if arr.dtype.kind == "c" else np.nan, dtype=arr.dtype) \
-        if arr.dtype.kind in "fc" else None
     return group.create_dataset(name, data=arr, fletcher32=arr.size > 0, compression=compression,
-                                chunks=True if arr.size > 0 else None, fillvalue=fill if arr.size > 0 else None)
+                                chunks=True if arr.size > 0 else None,
+                                fillvalue=_fill(arr.dtype) if arr.size > 0 else None)
+
+
+def create_array(group: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any, *,
+                 chunk_bytes: int = CHUNK_BYTES) -> h5py.Dataset:
+    """An empty dataset to be filled in row blocks (streaming writers), stored like :func:`write_array`.
+
+    Parameters
+    ----------
+    group : h5py.Group
+        Where to create it; ``name`` may contain ``/`` (intermediate groups are created).
+    name : str
+        Dataset name.
+    shape : tuple of int
+        Full shape ``[N, ...]``; rows are filled later with ``dataset[start:stop] = block``.
+    dtype : numpy dtype
+        Stored dtype.
+    chunk_bytes : int
+        Target chunk size (bytes); a chunk holds whole rows.
+
+    Returns
+    -------
+    h5py.Dataset
+        Chunked, ``fletcher32``-checksummed, NaN-filled for float and complex dtypes.
+    """
+    dtype = np.dtype(dtype)
+    if not shape or shape[0] == 0 or int(np.prod(shape)) == 0:
+        return group.create_dataset(name, shape=shape, dtype=dtype)
+    row = dtype.itemsize * int(np.prod(shape[1:]))
+    chunks = (max(1, min(shape[0], chunk_bytes // max(row, 1))), *shape[1:])
+    return group.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks, fletcher32=True,
+                                fillvalue=_fill(dtype))
+
+
+def _fill(dtype: np.dtype) -> np.ndarray | None:
+    """NaN for float and complex dtypes (a missing chunk reads as invalid), else the HDF5 default."""
+    if dtype.kind not in "fc":
+        return None
+    return np.array(complex(np.nan, np.nan) if dtype.kind == "c" else np.nan, dtype=dtype)
+
+
+def created_time() -> str:
+    """UTC ISO time for a file's ``created`` record: ``SOURCE_DATE_EPOCH`` when set (reproducible builds).
+
+    Returns
+    -------
+    str
+        ISO 8601 time with offset, e.g. ``2026-01-01T00:00:00+00:00``.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch and epoch.isdigit() else _dt.datetime.now(_dt.UTC)
+    return stamp.isoformat()
 
 
 def write_json_attr(obj: h5py.File | h5py.Group, name: str, value: Any) -> None:
@@ -158,10 +211,11 @@ def read_json_attr(obj: h5py.File | h5py.Group, name: str, path: Path, default: 
         raise DataError(f"{path}: attribute {name!r} is not valid JSON: {exc}") from exc
 
 
-def read_array(group: h5py.Group, name: str, path: Path) -> np.ndarray:
-    """Read dataset ``name`` whole; a failed checksum or damaged chunk is a ``DataError``."""
+def read_array(group: h5py.Group, name: str, path: Path, rows: tuple[int, int] | None = None) -> np.ndarray:
+    """Read dataset ``name`` whole (or rows ``start:stop`` of it); a failed checksum or damaged chunk is a
+    ``DataError``."""
     try:
-        return group[name][()]
+        return group[name][()] if rows is None else group[name][rows[0]:rows[1]]
     except H5_ERRORS as exc:
         raise DataError(f"{path}: field {group.name.rstrip('/')}/{name} is damaged: {exc}") from exc
 

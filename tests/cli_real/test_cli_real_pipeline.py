@@ -53,11 +53,12 @@ def test_compare_lpo_default_fingerprint_beats_centroid(captures):
     (rows,) = tables.values()
     by = {r["method"]: r for r in rows}
     mean = {m: r["lpo held-out mean"] for m, r in by.items()}
-    gain = mean["centroid"] / mean["knn"]
-    print(f"centroid {mean['centroid']:.2f} m, knn {mean['knn']:.2f} m (x{gain:.2f}), svm {mean['svm']:.2f} m, "
-          f"wcl {mean['wcl']:.2f} m")
-    # measured: centroid 17.95 m, knn 7.2 m (x2.49), svm 7.1 m (x2.52): the 3x is not reached here
-    assert gain >= 2.0
+    gain = {m: mean["centroid"] / mean[m] for m in mean}
+    print(f"centroid {mean['centroid']:.2f} m, knn {mean['knn']:.2f} m (x{gain['knn']:.2f}), svm {mean['svm']:.2f} m "
+          f"(x{gain['svm']:.2f}), wcl {mean['wcl']:.2f} m")
+    # measured with the default inputs rssi+tx-onehot: centroid 17.95 m, knn 6.49 m (x2.77), svm 5.79 m (x3.10),
+    # wcl 6.29 m; with agc-amplitude+tx-onehot (the previous default) knn 7.2 m (x2.49), svm 7.1 m (x2.52)
+    assert gain["svm"] >= 3.0 and gain["knn"] >= 2.5
     assert by["knn"]["beats centroid"] == "yes" and by["centroid"]["beats centroid"] == "baseline"
     worse = [m for m in mean if m != "centroid" and not mean[m] < mean["centroid"]]
     for m in worse:
@@ -69,7 +70,7 @@ def test_compare_lpo_default_fingerprint_beats_centroid(captures):
     assert any("do not beat the trivial centroid" in t for t in rep["texts"])
     assert rep["tables"]["localization error (m)"]["rows"][1]["beats centroid"] == "yes"
     fit = rep["settings"]["params"]["knn"]
-    assert fit["inputs"] == "auto"  # the default, resolved to agc-amplitude+tx-onehot on one antenna
+    assert fit["inputs"] == "auto"  # the default, resolved to rssi+tx-onehot on one antenna with /rssi
 
 
 def test_random_split_warns_and_p_sets_one_method(captures):
@@ -81,8 +82,9 @@ def test_random_split_warns_and_p_sets_one_method(captures):
     rep = json.loads((captures / "random" / "report.json").read_text())
     assert rep["settings"]["params"]["knn"]["k"] == 1 and rep["settings"]["params"]["wknn"]["k"] == 8
     rows = {r["method"]: r for r in rep["tables"]["localization error (m)"]["rows"]}
-    # leakage: held-out packets have twins of their point in training (measured 2.1 m vs 7.2 m under lpo)
-    assert rows["knn"]["random held-out mean"] < 0.5 * rows["centroid"]["random held-out mean"] / 2.49
+    # leakage: held-out packets have twins of their point in training (measured knn k=1 4.2 m, centroid 17.9 m;
+    # under lpo knn gets 6.5 m)
+    assert rows["knn"]["random held-out mean"] < 0.3 * rows["centroid"]["random held-out mean"]
     bad = radiomap("compare", captures / "captures.h5", "--split", "lpo", "-m", "knn", "-p", "svm.C=2",
                    "-o", captures / "bad", check=False)
     assert bad.returncode == 2 and "method 'svm' is not compared" in bad.stderr

@@ -156,6 +156,9 @@ def test_default_fingerprint_inputs_of_single_antenna_captures():
     ds = CSIDataset(csi, positions=pos, tx_id=np.arange(20) % 3, meta={"transmitters": ["a", "b", "c"]})
     assert resolve_inputs(ds) == "agc-amplitude+tx-onehot"
     assert resolve_inputs(CSIDataset(csi)) == "agc-amplitude"
+    rssi = rng.uniform(-90, -40, (20, 1))
+    assert resolve_inputs(CSIDataset(csi, rssi=rssi)) == "rssi"
+    assert resolve_inputs(CSIDataset(csi, rssi=rssi, tx_id=ds.tx_id, meta=ds.meta)) == "rssi+tx-onehot"
     assert resolve_inputs(CSIDataset(np.ones((2, 1, 2, 8), np.complex64))) == "seed000"
     np.testing.assert_array_equal(fingerprint_inputs(ds), compose(ds, "agc-amplitude+tx-onehot"))
     loc = KNN(k=1).fit(ds)
@@ -166,8 +169,20 @@ def test_default_fingerprint_inputs_of_single_antenna_captures():
     np.testing.assert_allclose(loc.predict(gained), pos, atol=1e-12)
 
 
+def test_rssi_feature_floors_unheard_and_weak_entries():
+    csi = np.ones((3, 2, 1, 4), np.complex64)
+    rssi = np.array([[-50.0, np.nan], [-130.0, -70.0], [np.nan, np.nan]])
+    ds = CSIDataset(csi, rssi=rssi, ap_mask=~np.isnan(rssi))
+    got = extract(ds, "rssi")
+    np.testing.assert_array_equal(got, [[-50.0, -120.0], [-120.0, -70.0], [-120.0, -120.0]])
+    np.testing.assert_array_equal(extract(ds, "rssi", floor_db=-60.0),
+                                  [[-50.0, -60.0], [-60.0, -60.0], [-60.0, -60.0]])
+    with pytest.raises(DataError, match="needs /rssi"):
+        extract(CSIDataset(csi), "rssi")
+
+
 def test_features_registered_and_computed_from_the_cli(tmp_path):
-    for name in ("agc-amplitude", "amplitude-db", "phase-sanitised", "taps", "window", "tx-onehot"):
+    for name in ("agc-amplitude", "amplitude-db", "phase-sanitised", "taps", "window", "rssi", "tx-onehot"):
         assert name in FEATURES
     rng = np.random.default_rng(7)
     csi = (rng.normal(size=(8, 1, 1, 16)) + 1j * rng.normal(size=(8, 1, 1, 16))).astype(np.complex64)

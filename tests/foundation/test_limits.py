@@ -30,3 +30,22 @@ def test_peb_shrinks_with_antennas_and_is_finite_with_an_array():
         pebs.append(position_error_bound(scene, pos, 1e-13, scatterers=False, max_order=0))
     assert np.isinf(pebs[0]).all()  # one antenna, one path: the angle is unobservable
     assert np.isfinite(pebs[1]).all() and (pebs[1] < 0.05).all()
+
+
+def test_snr_bound_uses_the_simulators_noise_convention_and_scales_with_snr():
+    from radiomap.channel import trace
+    from radiomap.limits import snr_position_error_bound
+
+    aps = [AccessPoint("A", (0.0, 0.0, 1.5), ULA(8)), AccessPoint("B", (6.0, 0.0, 2.5), ULA(8), orientation=np.pi)]
+    scene = make_scene(aps=aps, k=16)
+    pos = np.array([[3.0, 2.0, 1.5], [1.0, -3.0, 1.5]])
+    peb = snr_position_error_bound(scene, pos, np.array([0.0, 20.0]), scatterers=False, max_order=0)
+    assert peb.shape == (2, 2) and np.allclose(peb[1], peb[0] / 10)  # PEB ~ 1 / sqrt(SNR)
+    # explicit per-(sample, AP) variance: mean |H_b|^2 / SNR, as add_noise_snr draws it
+    h = trace(scene, pos, scatterers=False, max_order=0).cfr(scene.ofdm)
+    var = np.mean(np.abs(h.astype(np.complex128)) ** 2, axis=(2, 3)) / 100.0
+    direct = position_error_bound(scene, pos, var, scatterers=False, max_order=0)
+    assert np.allclose(snr_position_error_bound(scene, pos, 20.0, scatterers=False, max_order=0), direct, rtol=1e-9)
+    # one AP's information alone is less: the two-AP bound is below each single-AP bound
+    big = np.stack([var[:, 0], np.full(2, 1e30)], axis=1)
+    assert np.all(position_error_bound(scene, pos, big, scatterers=False, max_order=0) > direct)

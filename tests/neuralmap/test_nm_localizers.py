@@ -70,11 +70,13 @@ def test_neuralmap_fit_predict_save_load(tmp_path):
     loc = LOCALIZERS.get("neuralmap")(atoms_per_region=8, epochs=40, patience=40, hidden=32, n_grad=20,
                                       global_step=0.125, device="cpu")
     loc.fit(_dataset(x, h))
-    assert loc.fit_info_.training["map"]["best_val_nmse_db"] < -15.0
+    assert loc.fit_info_.training["map"]["best_val"] < -15.0
     xq, hq = _data(np.random.default_rng(3), 20, half=0.35)
     q = _dataset(xq, hq)
+    state = set(vars(loc))
     pred, costs = loc.localize_with_costs(q)
     np.testing.assert_array_equal(loc.predict(q), pred)
+    assert set(vars(loc)) == state  # localizing writes nothing onto the fitted object
     err = np.linalg.norm(pred[:, :2] - xq[:, :2], axis=1)
     assert np.median(err) < LAM / 10, np.median(err) / LAM
     assert set(costs) >= {"global_grid", "local_grid", "gd1", "circles", "gd2", "total"}
@@ -82,6 +84,7 @@ def test_neuralmap_fit_predict_save_load(tmp_path):
     again = Localizer.load(tmp_path / "nm")
     assert np.allclose(again.predict(q), pred, atol=1e-6)
     assert again.model_bytes_ == loc.model_bytes_ < 500 * A * K * 8 / 10
+    assert again.fit_info_ == loc.fit_info_ and again.fit_info_.training["map"]["epochs_run"] == 40
 
 
 def test_neuralmap_rejects_users_on_several_planes():

@@ -1,6 +1,8 @@
 """The Typer application that every command module registers on."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -47,3 +49,23 @@ Progress = Annotated[bool | None, typer.Option(
 
 Force = Annotated[bool, typer.Option("--force", "-f", help="replace an existing output that radiomap wrote earlier")]
 """The ``--force`` option of every command that writes (``radiomap.atomic`` rules still apply)."""
+
+Workers = Annotated[int | None, typer.Option(
+    "--workers", help="run shards on a local Dask cluster of N worker processes (pip install 'radiomap[parallel]')")]
+"""The ``--workers N`` option of every sharded command (``radiomap.parallel``)."""
+
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", help="run shards on a running Dask scheduler (tcp://host:8786 or a scheduler .json file)")]
+"""The ``--scheduler ADDRESS`` option of every sharded command (``radiomap.parallel``)."""
+
+
+@contextmanager
+def cluster(workers: int | None, scheduler: str | None) -> Iterator:
+    """``radiomap.parallel.executor`` for the command's options; prints the dashboard link of a cluster."""
+    from radiomap.cli.tables import console
+    from radiomap.parallel import executor
+
+    with executor(workers, scheduler) as ex:
+        if ex.dashboard:
+            console.print(f"dask: {ex.workers} workers, dashboard {ex.dashboard}")
+        yield ex

@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, app
+from radiomap.cli.app import Force, Progress, Scheduler, Workers, app, cluster, show_progress
 from radiomap.cli.tables import OutputFormat, check_format, console, emit
 from radiomap.errors import ParameterError
 
@@ -74,26 +74,36 @@ def simulate(
     backend: Annotated[str, typer.Option(help="builtin | sionna-rt (optional extra)")] = "builtin",
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
     max_gb: Annotated[float, typer.Option(help="refuse datasets larger than this (GB)")] = 4.0,
-    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    progress: Progress = None,
     impairments: Annotated[str | None, typer.Option(
         help="hardware impairments, e.g. packets=5,heard=1,agc=6,sto=2e-8,cpo=1,snr=25 (radiomap.data.impairments)"
     )] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    shard_size: Annotated[int | None, typer.Option(
+        min=1, help="positions per shard; sets the noise streams (default radiomap.simulate.SHARD_SIZE, 4096)")] = None,
     force: Force = False,
 ) -> None:
     """Simulate CSI in SCENE with the built-in image-method tracer and write an HDF5 dataset.
 
     Options not given come from the scene's [simulate] table (zhao-tbf: a 2 m grid, 5 km/h random headings,
-    20 dB, the tbf feature and no CSI), else from the defaults shown.
+    20 dB, the tbf feature and no CSI), else from the defaults shown. Plain CSI is traced in shards (in this
+    process, or on Dask workers with --workers/--scheduler) and streamed into the file, so memory stays flat;
+    an interrupted run resumes when rerun with the same options. --impairments and --feature transform the
+    whole dataset and run in memory, in this process.
     """
     from radiomap import mobility
     from radiomap.atomic import check_output
     from radiomap.features.stage import FEATURES, feature_key, materialise, parse_feature
+    from radiomap.parallel import check_executor_options
     from radiomap.scene import get_scene
-    from radiomap.simulate import BACKENDS, simulate_dataset
+    from radiomap.simulate import BACKENDS, simulate_dataset, simulate_file
 
     check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
+    check_executor_options(workers, scheduler)
     from radiomap.data.impairments import impair, parse_impairments
 
+    progress = show_progress(progress)
     imp = parse_impairments(impairments) if impairments else None
     sc = get_scene(scene)
     opt = simulate_options(sc, {"positions": positions, "walk": walk, "resolution": resolution, "n": n,
@@ -118,6 +128,10 @@ def simulate(
     from_paths = bool(feats) and imp is None and all(FEATURES.get(name).from_paths for name, _ in feats)
     if not opt["csi"] and not feats:
         raise ParameterError("--no-csi keeps nothing: add --feature NAME (e.g. tbf)")
+    in_memory = imp is not None or bool(feats)
+    if in_memory and (workers is not None or scheduler is not None):
+        raise ParameterError("--impairments and --feature transform the whole dataset in memory; "
+                             "drop --workers/--scheduler")
     rng = np.random.default_rng(seed)
     kw = {}
     mode = opt["positions"]
@@ -157,13 +171,25 @@ def simulate(
         ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
         if ref_power is None:
             raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
-    ds = simulate_dataset(sc, pos, snr_db=opt["snr"], noise_variance=noise_variance, max_order=max_order,
-                          reference_power=ref_power, wavefront="plane" if plane_wave else "spherical",
-                          backend=backend, seed=seed, progress=progress, csi=make_csi,
-                          store_paths=from_paths, **kw)
-    ds.meta["positions"] = {"mode": mode, "walk": opt["walk"] if mode == "walk" else None,
-                            "resolution_m": opt["resolution"] if mode == "grid" else None,
-                            "speed_m_s": opt["speed"] if traj is None else None}
+    how = {"mode": mode, "walk": opt["walk"] if mode == "walk" else None,
+           "resolution_m": opt["resolution"] if mode == "grid" else None,
+           "speed_m_s": opt["speed"] if traj is None else None}
+    options = {"snr_db": opt["snr"], "noise_variance": noise_variance, "max_order": max_order,
+               "reference_power": ref_power, "wavefront": "plane" if plane_wave else "spherical",
+               "backend": backend, "seed": seed, "progress": progress, **kw}
+    if not in_memory:
+        with cluster(workers, scheduler) as ex:
+            sharding = {} if shard_size is None else {"shard_size": shard_size}
+            done = simulate_file(sc, pos, output, **options, **sharding, executor=ex, meta={"positions": how},
+                                 overwrite=force)
+        if done["traced"] < done["shards"]:
+            console.print(f"resumed: {done['shards'] - done['traced']} of {done['shards']} shards were already done")
+        shape = (done["n"], sc.n_aps, sc.aps[0].n_antennas, sc.ofdm.n_subcarriers)
+        console.print(f"wrote {output}: {done['n']} samples, csi {shape}, "
+                      f"LOS per AP {np.round(done['los_mean'], 2).tolist()}")
+        return
+    ds = simulate_dataset(sc, pos, **options, csi=make_csi, store_paths=from_paths)
+    ds.meta["positions"] = how
     if imp is not None:
         ds = impair(ds, imp, seed=seed)
     if feats:

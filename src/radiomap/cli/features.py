@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from radiomap.cli.app import Force, app
+from radiomap.cli.app import Force, Scheduler, Workers, app, cluster
 from radiomap.cli.tables import OutputFormat, check_format, console, print_rows
 
 features_app = typer.Typer(help="The feature stage: list the registered features, compute them into a dataset.",
@@ -39,21 +39,29 @@ def compute(
     dataset: Annotated[Path, typer.Argument(help="dataset (.h5)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="dataset to write, with the feature stored")],
     param: Annotated[list[str] | None, typer.Option("-p", "--param", help="feature parameter name=value")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
-    """Compute feature NAME for every sample of DATASET and write the dataset with it stored."""
+    """Compute feature NAME for every sample of DATASET and write the dataset with it stored.
+
+    The dataset is read and the feature computed in chunks (in this process, or on Dask workers with
+    --workers/--scheduler: the same arrays either way).
+    """
     from radiomap.atomic import check_output
     from radiomap.cli.params import parse_params
     from radiomap.data import CSIDataset
-    from radiomap.features.stage import FEATURES, feature_key, materialise, part_keys
+    from radiomap.features.stage import FEATURES, feature_key, materialise_file, part_keys
+    from radiomap.parallel import check_executor_options
 
     params = parse_params(param)
     key = feature_key(name, params)  # validates the name and the parameters before any work
     keys = list(part_keys(name, params).values()) if FEATURES.get(name).parts else [key]
     check_output(output, overwrite=force, inputs=[dataset], what="dataset")
-    ds = materialise(CSIDataset.load(dataset), [(name, params)])
-    ds.save(output, overwrite=force)
-    info = ds.meta["features"].get(key, {})
-    shapes = ", ".join(f"{k} {list(ds.features[k].shape)}" for k in keys)
+    check_executor_options(workers, scheduler)
+    with cluster(workers, scheduler) as ex:
+        record = materialise_file(dataset, output, [(name, params)], executor=ex, overwrite=force)
+    head = CSIDataset.load(output, rows=(0, 1)).features
+    shapes = ", ".join(f"{k} [N, {', '.join(map(str, head[k].shape[1:]))}]" for k in keys)
     console.print(f"wrote {output}: feature {shapes} "
-                  f"({info.get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")
+                  f"({record.get(key, {}).get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")

@@ -22,7 +22,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from radiomap.cli.app import Force, Progress, app, show_progress
+from radiomap.cli.app import Force, Progress, Scheduler, Workers, app, cluster, show_progress
 from radiomap.cli.params import parse_params
 from radiomap.cli.tables import OutputFormat, check_format, console, emit, print_rows
 from radiomap.errors import DataError, ParameterError
@@ -70,46 +70,60 @@ def localize_cmd(
     coordinates: Annotated[Path | None, typer.Option(
         help="direction models: predictions file of a localizer on DATASET whose positions feed the estimator "
              "(default: the dataset's true positions)")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     force: Force = False,
 ) -> None:
     """Localize every sample of DATASET with MODEL (or, with a direction model, classify its motion direction);
-    write predictions (+ copies of the truth)."""
+    write predictions (+ copies of the truth).
+
+    The dataset is read and localized in chunks (in this process, or on Dask workers with
+    --workers/--scheduler: the same positions either way); a --sequence decode and direction models run as
+    one piece, in this process.
+    """
     from radiomap.atomic import check_output
     from radiomap.data import CSIDataset
+    from radiomap.data.dataset import stored_fields
     from radiomap.localize import load_estimator, task_of
+    from radiomap.localize.chunked import predict_file
+    from radiomap.parallel import check_executor_options
 
     if sequence not in (None, "viterbi", "smooth"):
         raise ParameterError(f"--sequence must be viterbi or smooth, got {sequence!r}")
     check_output(output, overwrite=force, inputs=[model, dataset, coordinates], what="predictions file")
+    check_executor_options(workers, scheduler)
     loc = load_estimator(model)
     direction = task_of(loc.name) == "direction"
     if coordinates is not None and not direction:
         raise ParameterError(f"--coordinates feeds a direction estimator; {loc.name} is a localizer")
+    if direction and (workers is not None or scheduler is not None):
+        raise ParameterError(f"{loc.name} classifies in this process; drop --workers/--scheduler")
+    params = {}
     if sequence is not None:
         if "sequence" not in type(loc).param_spec:
             raise ParameterError(f"{loc.name} localizes samples independently; --sequence needs a method with a "
                                  "mobility model (hmm, gma)")
-        loc.set_params(sequence=True, estimator="map" if sequence == "viterbi" else "mean")
-    ds = CSIDataset.load(dataset)
+        params = {"sequence": True, "estimator": "map" if sequence == "viterbi" else "mean"}
     if direction:
-        _classify_directions(loc, ds, dataset, coordinates, output, force)
+        _classify_directions(loc, CSIDataset.load(dataset), dataset, coordinates, output, force)
         return
-    t0 = time.perf_counter()
-    pos = loc.predict(ds)
-    dt = time.perf_counter() - t0
-    _predictions(loc, ds, dataset, dt, positions=pos).save(output, overwrite=force)
-    console.print(f"{loc.name}: {ds.n_samples} positions in {dt:.2f} s -> {output}")
+    truth = stored_fields(dataset, ("positions", "los", "timestamps"))
+    with cluster(workers, scheduler) as ex:
+        pos, dt = predict_file(model, dataset, params=params, executor=ex)
+    _predictions(loc, truth, dataset, dt, len(pos), positions=pos).save(output, overwrite=force)
+    console.print(f"{loc.name}: {len(pos)} positions in {dt:.2f} s -> {output}")
 
 
-def _predictions(loc, ds, dataset: Path, dt: float, **fields):
-    """The predictions file of ``loc`` on ``ds`` (truth copied from it, timing)."""
+def _predictions(loc, truth: dict, dataset: Path, dt: float, n: int, **fields):
+    """The predictions file of ``loc`` on the ``n`` samples of ``dataset``: ``truth`` (positions, los,
+    timestamps, meta) copied, timing."""
     from radiomap.eval.predictions import Predictions
 
-    return Predictions(method=loc.name, true_positions=ds.positions, los=ds.los, timestamps=ds.timestamps,
-                       dataset=str(dataset), geometry_signature=loc.geometry_signature_,
-                       scene=ds.meta.get("scene", {}),
+    return Predictions(method=loc.name, true_positions=truth["positions"], los=truth["los"],
+                       timestamps=truth["timestamps"], dataset=str(dataset), geometry_signature=loc.geometry_signature_,
+                       scene=truth["meta"].get("scene", {}),
                        timing={"fit_time_s": loc.fit_info_.fit_time_s, "predict_time_s": dt,
-                               "per_query_ms": 1e3 * dt / max(ds.n_samples, 1)}, **fields)
+                               "per_query_ms": 1e3 * dt / max(n, 1)}, **fields)
 
 
 def _classify_directions(est, ds, dataset: Path, coordinates: Path | None, output: Path, force: bool) -> None:
@@ -131,8 +145,9 @@ def _classify_directions(est, ds, dataset: Path, coordinates: Path | None, outpu
     classes = est.predict(ds, coordinates=xyz)
     dt = time.perf_counter() - t0
     truth = None if ds.velocity is None else heading_to_class(ds.velocity, est.n_classes)
-    _predictions(est, ds, dataset, dt, positions=None, directions=classes, n_classes=est.n_classes,
-                 true_directions=truth).save(output, overwrite=force)
+    truth_fields = {"positions": ds.positions, "los": ds.los, "timestamps": ds.timestamps, "meta": ds.meta}
+    _predictions(est, truth_fields, dataset, dt, ds.n_samples, positions=None, directions=classes,
+                 n_classes=est.n_classes, true_directions=truth).save(output, overwrite=force)
     fed = f"coordinates of {coordinates}" if coordinates is not None else "true coordinates"
     acc = "" if truth is None else (f", accuracy {100 * accuracy(truth, classes):.1f} % "
                                     f"(chance {100 / est.n_classes:.1f} %)")

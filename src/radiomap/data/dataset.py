@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from radiomap.errors import DataError, SceneError
 from radiomap.hdf5 import (
     H5_ERRORS,
     create_file,
+    created_time,
     open_validated,
     read_array,
     read_json_attr,
@@ -224,7 +224,7 @@ class CSIDataset:
         """Write to HDF5 atomically (``radiomap.atomic``); an existing file is replaced only when it is
         a radiomap file and ``overwrite`` is True. Arrays carry checksums (``radiomap.hdf5``)."""
         path = Path(path)
-        meta = {"radiomap_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat()} | self.meta
+        meta = {"radiomap_version": __version__, "created": created_time()} | self.meta
         with atomic_file(path, overwrite=overwrite, what="dataset") as tmp:
             with create_file(tmp) as f:
                 f.attrs["schema"] = SCHEMA_NAME
@@ -246,15 +246,28 @@ class CSIDataset:
         return path
 
     @staticmethod
-    def load(path: str | os.PathLike) -> CSIDataset:
-        """Read and validate an HDF5 dataset; bad files raise ``DataError`` naming the problem."""
+    def load(path: str | os.PathLike, rows: tuple[int, int] | None = None) -> CSIDataset:
+        """Read and validate an HDF5 dataset; bad files raise ``DataError`` naming the problem.
+
+        Parameters
+        ----------
+        path : path
+            A dataset file (schema version 1 or 2).
+        rows : (start, stop) or None
+            Read only samples ``start:stop`` (chunked reads of large files; see :func:`stored_samples`).
+
+        Returns
+        -------
+        CSIDataset
+        """
         path = Path(path)
         with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
             try:
                 meta = read_json_attr(f, "meta", path, default={})
-                kw = {name: read_array(f, name, path) for name in (*OPTIONAL_FIELDS, "los") if name in f}
-                csi = read_array(f, "csi", path) if "csi" in f else None
-                groups = {g: {k: read_array(f[g], k, path) for k in f[g]} if g in f else None
+                kw = {name: read_array(f, name, path, rows) for name in (*OPTIONAL_FIELDS, "los") if name in f}
+                csi = read_array(f, "csi", path, rows) if "csi" in f else None
+                groups = {g: {k: read_array(f[g], k, path, None if k in _SHARED_PATH_FIELDS else rows)
+                              for k in f[g]} if g in f else None
                           for g in ("features", "paths")}
             except H5_ERRORS as exc:
                 raise DataError(f"{path}: file is damaged or truncated: {exc}") from exc
@@ -271,6 +284,53 @@ class CSIDataset:
         shape = None if self.csi is None else self.csi.shape
         return (f"CSIDataset(n={self._n}, csi={shape}, positions={self.has_positions}, "
                 f"features={sorted(self.features)}, scene={self.meta.get('scene', {}).get('name')!r})")
+
+
+def stored_samples(path: str | os.PathLike) -> int:
+    """Number of samples N in a dataset file, read from its header (nothing else is loaded).
+
+    Parameters
+    ----------
+    path : path
+        A dataset file.
+
+    Returns
+    -------
+    int
+        N, the first dimension of ``/csi``, else of the first feature, else of the ground-truth paths' gains.
+    """
+    path = Path(path)
+    with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
+        try:
+            if "csi" in f:
+                return int(f["csi"].shape[0])
+            if "features" in f and len(f["features"]):
+                return int(next(iter(f["features"].values())).shape[0])
+            return int(f["paths"]["gain"].shape[0])
+        except (*H5_ERRORS, StopIteration) as exc:
+            raise DataError(f"{path}: stores neither 'csi', a feature, nor ground-truth paths") from exc
+
+
+def stored_fields(path: str | os.PathLike, names: tuple[str, ...]) -> dict[str, Any]:
+    """Per-sample fields ``names`` of a dataset file and its ``meta``, without reading the CSI.
+
+    Parameters
+    ----------
+    path : path
+        A dataset file.
+    names : tuple of str
+        Fields of the schema (``positions``, ``los``, ``timestamps``, ...).
+
+    Returns
+    -------
+    dict
+        ``name -> ndarray [N, ...]`` (None where the file does not store it) and ``"meta" -> dict``.
+    """
+    path = Path(path)
+    with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
+        out: dict[str, Any] = {name: read_array(f, name, path) if name in f else None for name in names}
+        out["meta"] = read_json_attr(f, "meta", path, default={})
+    return out
 
 
 def concat(datasets: list[CSIDataset]) -> CSIDataset:

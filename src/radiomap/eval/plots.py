@@ -42,7 +42,7 @@ def error_cdf(errors: dict[str, np.ndarray], ax=None, unit: str = "m", title: st
         x, f = empirical_cdf(e)
         if x.size:
             ax.step(np.concatenate([[0.0], x]), np.concatenate([[0.0], f]), where="post",
-                    label=f"{name} (median {np.median(x):.2f} {unit})")
+                    label=f"{name} (median {np.median(x):.3g} {unit})")
     ax.set_xlabel(f"position error ({unit})")
     ax.set_ylabel("CDF")
     ax.set_ylim(0, 1.0)

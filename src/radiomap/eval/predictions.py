@@ -23,7 +23,6 @@ Files are written atomically and checksummed (``radiomap.atomic``, ``radiomap.hd
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from radiomap.errors import DataError
 from radiomap.hdf5 import (
     H5_ERRORS,
     create_file,
+    created_time,
     open_validated,
     read_array,
     read_json_attr,
@@ -133,7 +133,7 @@ class Predictions:
                 write_json_attr(f, "info", {
                     "method": self.method, "dataset": self.dataset, "geometry_signature": self.geometry_signature,
                     "timing": {k: self.timing.get(k) for k in TIMING_KEYS},
-                    "radiomap_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat()})
+                    "radiomap_version": __version__, "created": created_time()})
                 write_json_attr(f, "scene", self.scene)
                 if self.positions is not None:
                     write_array(f, "positions", np.asarray(self.positions, dtype=np.float64))

@@ -14,6 +14,10 @@ Each transform is a pure function ``CSIDataset -> float array [N, ...]`` registe
 - ``window``: mean AGC amplitude or trace-normalised sample covariance over the last ``window`` packets
   of the same group (``point_id``, ``trajectory_id`` and ``tx_id``: never across two points, walks or
   transmitters), ending at each packet.
+- ``rssi``: the received power per packet and AP recorded by the capture (``/rssi``, dB: dBm from WiFi
+  tools, dB re. the CSI unit from the simulator's impairments), before any AGC; APs that did not hear a
+  packet (NaN) and weaker values read ``floor_db``. The large-scale (path-loss) part of the channel,
+  which ``agc-amplitude`` removes by construction.
 - ``tx-onehot``: the transmitter heard, one-hot over ``meta["transmitters"]`` (from ``/tx_id``), else
   ``/ap_mask`` as 0/1.
 
@@ -150,6 +154,27 @@ def window_mean(values: np.ndarray, groups: np.ndarray, order: np.ndarray, windo
     return out
 
 
+def received_power_db(ds: CSIDataset, floor_db: float) -> np.ndarray:
+    """The capture's received power per packet and AP, floored.
+
+    Parameters
+    ----------
+    ds : CSIDataset
+        With ``/rssi`` float [N, B] dB (NaN: not heard).
+    floor_db : float
+        Value (dB) of unheard APs and lower bound of every entry.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape [N, B]
+        ``max(rssi, floor_db)`` with NaN replaced by ``floor_db``.
+    """
+    if ds.rssi is None:
+        raise DataError("feature 'rssi' needs /rssi (received power per packet and AP); the dataset has none")
+    rssi = np.asarray(ds.rssi, dtype=np.float64)
+    return np.where(np.isnan(rssi), floor_db, np.maximum(rssi, floor_db))
+
+
 def transmitter_onehot(ds: CSIDataset) -> np.ndarray:
     """Which transmitter / AP a packet was heard from.
 
@@ -251,6 +276,10 @@ WINDOW = Feature(_window, "mean AGC amplitude [N, B, N_a, K] or trace-normalised
                  "[N, B, N_a, N_a, 2] (re, im) over the last W packets of the same point / walk / transmitter",
                  params={"window": Param(Interval(int, 1, None), "packets W per window"),
                          "stat": Param(Options("mean", "cov"), "mean amplitude or sample covariance")},
-                 defaults={"window": 10, "stat": "mean"})
+                 defaults={"window": 10, "stat": "mean"}, per_sample=False)
+RSSI = Feature(received_power_db, "received power per packet and AP from /rssi (dB), unheard and weaker "
+               "entries at floor_db: float64 [N, B]",
+               params={"floor_db": Param(Interval(float, -400, 100), "value of unheard APs, lower bound (dB)")},
+               defaults={"floor_db": -120.0})
 TX_ONEHOT = Feature(lambda ds: transmitter_onehot(ds), "transmitter heard, one-hot over meta['transmitters'] "
                     "(from /tx_id) or /ap_mask as 0/1: float64 [N, T]")

@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from radiomap.registry import Registry
 
 if TYPE_CHECKING:
     from radiomap.data import CSIDataset
+    from radiomap.parallel import Executor
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class Feature:
         Names of the arrays of a feature made of several (stored under ``key.part``); empty for one array.
     from_paths : bool
         Computable from the ground-truth paths alone (``ds.paths``), so a simulation need not synthesise CSI.
+    per_sample : bool
+        Each row depends on its own sample only, so the feature may be computed in chunks
+        (:func:`materialise_file`); False for features over groups of samples (windows), computed in one piece.
     """
 
     fn: Callable[..., np.ndarray | dict[str, np.ndarray]]
@@ -57,6 +62,7 @@ class Feature:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     parts: tuple[str, ...] = ()
     from_paths: bool = False
+    per_sample: bool = True
 
 
 FEATURES = Registry("feature", {
@@ -147,17 +153,105 @@ def materialise(ds: CSIDataset, features: Iterable[str | tuple[str, Mapping[str,
     for item in features:
         name, params = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
         key = feature_key(name, params)
-        parts = part_keys(name, params) if FEATURES.get(name).parts else {}
-        if key in feats or (parts and all(k in feats for k in parts.values())):
+        if is_stored(feats, name, params):
             continue
         t0 = time.perf_counter()
-        if parts:
-            feats.update({parts[p]: arr for p, arr in extract_parts(ds, name, **params).items()})
-        else:
-            feats[key] = extract(ds, name, **params)
+        feats.update(compute_arrays(ds, name, params))
         record[key] = {"name": name, "params": _resolve(name, FEATURES.get(name), params),
                        "ms_per_sample": 1e3 * (time.perf_counter() - t0) / max(ds.n_samples, 1)}
     return ds.with_features(feats, meta=dict(ds.meta, features=record))
+
+
+def is_stored(stored: Mapping[str, Any], name: str, params: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``stored`` (a dataset's ``features``) holds feature ``name`` with ``params`` (all its parts)."""
+    if FEATURES.get(name).parts:
+        return all(k in stored for k in part_keys(name, params).values())
+    return feature_key(name, params) in stored
+
+
+def compute_arrays(ds: CSIDataset, name: str, params: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Feature ``name`` of ``ds`` as ``{stored key: ndarray [N, ...]}``: one key, or one per part."""
+    params = dict(params or {})
+    if FEATURES.get(name).parts:
+        keys = part_keys(name, params)
+        return {keys[p]: arr for p, arr in extract_parts(ds, name, **params).items()}
+    return {feature_key(name, params): extract(ds, name, **params)}
+
+
+CHUNK = 4096
+"""Samples per chunk of :func:`materialise_file`."""
+
+
+def materialise_file(source: str | os.PathLike, output: str | os.PathLike,
+                     features: Iterable[str | tuple[str, Mapping[str, Any]]], *, executor: Executor | None = None,
+                     chunk: int = CHUNK, overwrite: bool = False, progress: bool = False) -> dict[str, Any]:
+    """:func:`materialise` from file to file, in chunks: ``output`` = ``source`` with ``features`` stored.
+
+    Chunks of ``chunk`` samples are read from ``source`` (``CSIDataset.load(rows=...)``) and their features
+    computed in this process or on ``executor``'s workers (which read ``source`` themselves); results are
+    written into ``output`` as they arrive, next to a chunk-by-chunk copy of everything ``source`` stores.
+    The arrays are identical for any executor and number of workers (the chunks are the same); a feature
+    that is not ``per_sample`` is computed in one piece. Memory stays ~ one chunk per worker.
+
+    Parameters
+    ----------
+    source : path
+        Dataset file to read.
+    output : path
+        Dataset file to write (``radiomap.atomic`` rules).
+    features : iterable of str or (str, dict)
+        Registered feature names, or ``(name, params)``; already stored keys are kept, not recomputed.
+    executor : InProcess or DaskExecutor or None
+        Where the chunks run (``radiomap.parallel.executor``); None = in this process.
+    chunk : int
+        Samples per chunk.
+    overwrite : bool
+        Replace an existing radiomap output.
+    progress : bool
+        Progress bar over chunks.
+
+    Returns
+    -------
+    dict
+        ``meta["features"]`` of the output: key -> ``{name, params, ms_per_sample}`` (worker time per sample).
+    """
+    from tqdm.auto import tqdm
+
+    from radiomap.data.dataset import CSIDataset, stored_samples
+    from radiomap.data.writer import extend_file
+    from radiomap.parallel import InProcess, shard_bounds
+
+    n = stored_samples(source)
+    head = CSIDataset.load(source, rows=(0, min(1, n)))
+    record = dict(head.meta.get("features", {}))
+    todo: dict[str, tuple[str, dict[str, Any]]] = {}
+    for item in features:
+        name, params = (item, {}) if isinstance(item, str) else (item[0], dict(item[1]))
+        if not is_stored(head.features, name, params):
+            todo[feature_key(name, params)] = (name, _resolve(name, FEATURES.get(name), params))
+    tasks = []
+    for key, (name, params) in todo.items():
+        bounds = shard_bounds(n, chunk) if FEATURES.get(name).per_sample else [(0, n)]
+        tasks += [{"path": str(source), "rows": rows, "key": key, "name": name, "params": params} for rows in bounds]
+    seconds = dict.fromkeys(todo, 0.0)
+    with extend_file(source, output, overwrite=overwrite) as w:
+        for i, (block, dt) in tqdm((executor or InProcess()).map(_feature_chunk, tasks), total=len(tasks),
+                                   desc="features", unit="chunk", disable=not progress):
+            w.write(tasks[i]["rows"][0], **{f"features/{k}": arr for k, arr in block.items()})
+            seconds[tasks[i]["key"]] += dt
+        for key, (name, params) in todo.items():
+            record[key] = {"name": name, "params": params, "ms_per_sample": 1e3 * seconds[key] / max(n, 1)}
+        w.meta["features"] = record
+    return record
+
+
+def _feature_chunk(task: dict[str, Any]) -> tuple[dict[str, np.ndarray], float]:
+    """({stored key: feature rows [M, ...]}, seconds) of one chunk of a dataset file (a worker task)."""
+    from radiomap.data.dataset import CSIDataset
+
+    ds = CSIDataset.load(task["path"], rows=task["rows"])
+    t0 = time.perf_counter()
+    return compute_arrays(ds, task["name"], task["params"]), time.perf_counter() - t0
 
 
 def parse_feature(spec: str) -> tuple[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from radiomap.errors import ParameterError
+from radiomap.localize.training import torch_threads
 from radiomap.memory import check_allocation
 
 _CHUNK = 1 << 22  # max elements of one [rows, R, R] block
@@ -105,12 +106,8 @@ def run_recursion(fn, dev: torch.device, *args):
     """
     if dev.type != "cpu":
         return fn(*args)
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return fn(*args)
-    finally:
-        torch.set_num_threads(n_threads)
 
 
 def _viterbi2(e: np.ndarray, trans: np.ndarray, prv: np.ndarray, init: np.ndarray | None, dev: torch.device,

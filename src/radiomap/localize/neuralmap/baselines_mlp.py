@@ -1,7 +1,7 @@
 """Spectral-bias baselines: a plain MLP and a Fourier-feature MLP location-to-channel map.
 
 Both map ``x [N, 3]`` (metres) to ``[N, N_a, N_s]`` complex64 like the model-based net, and are
-trained by the same loop (``train.train_map``), to show why the physical structure matters:
+trained by the same loop (``train.train_map`` on ``localize.training``), to show why the physical structure matters:
 the plain MLP only learns the low spatial frequencies of a field that oscillates at the
 wavelength scale (spectral bias); random Fourier features help but need many more samples.
 """
@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from radiomap.localize.neuralmap.model import as_complex
+from radiomap.localize.training import seeded_init
 
 
 class MLPChannelMap(nn.Module):
@@ -63,9 +64,9 @@ class MLPChannelMap(nn.Module):
 def build_plain_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, hidden: int = 128, n_layers: int = 3,
                     seed: int = 0) -> MLPChannelMap:
     """Plain MLP baseline (seeded initialisation)."""
-    torch.manual_seed(seed)
-    return MLPChannelMap(lo=lo, hi=hi, n_antennas=n_antennas, n_subcarriers=n_subcarriers, hidden=hidden,
-                         n_layers=n_layers)
+    with seeded_init(seed):
+        return MLPChannelMap(lo=lo, hi=hi, n_antennas=n_antennas, n_subcarriers=n_subcarriers, hidden=hidden,
+                             n_layers=n_layers)
 
 
 def build_fourier_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, wavelength: float, hidden: int = 128,
@@ -75,6 +76,6 @@ def build_fourier_mlp(*, lo, hi, n_antennas: int, n_subcarriers: int, wavelength
     rng = np.random.default_rng(seed)
     freqs = rng.normal(0.0, sigma_cycles_per_wavelength / wavelength, size=(3, n_ff))
     freqs[2] = 0.0  # users on a plane: no vertical frequencies
-    torch.manual_seed(seed)
-    return MLPChannelMap(lo=lo, hi=hi, n_antennas=n_antennas, n_subcarriers=n_subcarriers, hidden=hidden,
-                         n_layers=n_layers, ff_freqs=freqs)
+    with seeded_init(seed):
+        return MLPChannelMap(lo=lo, hi=hi, n_antennas=n_antennas, n_subcarriers=n_subcarriers, hidden=hidden,
+                             n_layers=n_layers, ff_freqs=freqs)

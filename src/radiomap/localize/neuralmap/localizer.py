@@ -8,7 +8,6 @@ assumed on a plane (the median training height) inside the training positions' b
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -159,10 +158,11 @@ class NeuralMapLocalizer(Localizer):
                            seed=self.seed, device=dev, progress=self.progress, desc="neuralmap")
         self.model_.to("cpu")
         self.model_config_ = dict(self.model_.config)
-        self.fit_info_.training["map"] = asdict(result)
+        self.fit_info_.training["map"] = result.summary()
         self.fit_info_.iterations = result.epochs_run
-        self.fit_info_.objective = [h["val_nmse_db"] for h in result.history]
-        self.fit_info_.notes.update(model_bytes=model_bytes(self.model_), best_val_nmse_db=result.best_val_nmse_db)
+        self.fit_info_.objective = [h["val"] for h in result.history]
+        self.fit_info_.stopped = result.stopped
+        self.fit_info_.notes.update(model_bytes=model_bytes(self.model_), best_val_nmse_db=result.best_val)
 
     def _predict(self, ds: CSIDataset) -> np.ndarray:
         return self.localize_with_costs(ds)[0]

