@@ -265,3 +265,22 @@ def random_headings(n: int, speed: float, rng: np.random.Generator) -> np.ndarra
     """
     a = rng.uniform(0, 2 * np.pi, n)
     return np.column_stack([np.cos(a), np.sin(a), np.zeros(n)]) * speed
+
+
+def class_headings(n_classes: int, speed: float) -> np.ndarray:
+    """Velocities at the centres of ``n_classes`` direction classes (class ``c``: heading ``c 2 pi / C``).
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of headings C.
+    speed : float
+        Speed (m/s).
+
+    Returns
+    -------
+    ndarray, float64 [C, 3]
+        Velocities (m/s), ``z = 0``, counter-clockwise from +x.
+    """
+    a = np.arange(n_classes) * 2 * np.pi / n_classes
+    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n_classes)]) * speed

@@ -175,5 +175,9 @@ def test_zhao2026_runs_end_to_end_at_a_tiny_size(tmp_path):
     speeds = [r["speed (km/h)"] for r in rep.tables["table6_direction_vs_speed"]["rows"]]
     assert speeds == [5.0, 30.0]
     assert [r["SNR (dB)"] for r in rep.tables["table7_direction_vs_snr"]["rows"]] == [0.0, 20.0]
+    curves = {r["method"]: r for r in rep.tables["training_localization"]["rows"]}
+    assert set(curves) == {"cnn2d", "cnn3d", "ec-maskdetr", "de-maskdetr"}
+    assert all(r["epochs"] >= 1 and r["stopped"] for r in curves.values())
+    assert (tmp_path / "zhao" / "learning_curves.png").is_file()
     assert all(r["MFLOPs"] > 0 for r in rep.tables["table8_complexity"]["rows"])
     assert (tmp_path / "zhao" / "report.html").is_file()

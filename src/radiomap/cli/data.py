@@ -195,7 +195,8 @@ def simulate(
         ds = impair(ds, imp, seed=seed)
     if feats:
         ds = materialise(ds, feats).without(csi=not opt["csi"], paths=True)
-    ds.save(output, overwrite=force)
+    # feature-only files (TBF masks and images are mostly zeros) shrink ~6x with gzip; CSI barely compresses
+    ds.save(output, overwrite=force, compression="gzip" if ds.csi is None else None)
     stored = ", ".join(f"{k} {list(v.shape)}" for k, v in ds.features.items())
     los = f", LOS per AP {np.round(ds.los.mean(0), 2).tolist()}" if ds.los is not None else ""
     console.print(f"wrote {output}: {ds.n_samples} samples, csi {'none' if ds.csi is None else ds.csi.shape}"

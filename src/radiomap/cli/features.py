@@ -51,15 +51,17 @@ def compute(
     from radiomap.atomic import check_output
     from radiomap.cli.params import parse_params
     from radiomap.data import CSIDataset
-    from radiomap.features.stage import FEATURES, feature_key, materialise_file
+    from radiomap.features.stage import FEATURES, feature_key, materialise_file, part_keys
     from radiomap.parallel import check_executor_options
 
     params = parse_params(param)
     key = feature_key(name, params)  # validates the name and the parameters before any work
+    keys = list(part_keys(name, params).values()) if FEATURES.get(name).parts else [key]
     check_output(output, overwrite=force, inputs=[dataset], what="dataset")
     check_executor_options(workers, scheduler)
     with cluster(workers, scheduler) as ex:
         record = materialise_file(dataset, output, [(name, params)], executor=ex, overwrite=force)
-    shape = CSIDataset.load(output, rows=(0, 1)).features[key].shape[1:]
-    console.print(f"wrote {output}: feature {key} [N, {', '.join(map(str, shape))}] "
+    head = CSIDataset.load(output, rows=(0, 1)).features
+    shapes = ", ".join(f"{k} [N, {', '.join(map(str, head[k].shape[1:]))}]" for k in keys)
+    console.print(f"wrote {output}: feature {shapes} "
                   f"({record.get(key, {}).get('ms_per_sample', 0.0):.3f} ms per sample; {FEATURES.get(name).help})")

@@ -297,16 +297,18 @@ def stored_samples(path: str | os.PathLike) -> int:
     Returns
     -------
     int
-        N, the first dimension of ``/csi`` (or of the first feature when no CSI is stored).
+        N, the first dimension of ``/csi``, else of the first feature, else of the ground-truth paths' gains.
     """
     path = Path(path)
     with open_validated(path, SCHEMA_NAME, READABLE_VERSIONS, "CSI dataset") as f:
         try:
             if "csi" in f:
                 return int(f["csi"].shape[0])
-            return int(next(iter(f["features"].values())).shape[0])
+            if "features" in f and len(f["features"]):
+                return int(next(iter(f["features"].values())).shape[0])
+            return int(f["paths"]["gain"].shape[0])
         except (*H5_ERRORS, StopIteration) as exc:
-            raise DataError(f"{path}: stores neither 'csi' nor a feature") from exc
+            raise DataError(f"{path}: stores neither 'csi', a feature, nor ground-truth paths") from exc
 
 
 def stored_fields(path: str | os.PathLike, names: tuple[str, ...]) -> dict[str, Any]:

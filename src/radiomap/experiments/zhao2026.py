@@ -39,7 +39,7 @@ from radiomap.localize.loanet import (
     matched_template_classes,
 )
 from radiomap.localize.training import torch_threads
-from radiomap.mobility import random_headings
+from radiomap.mobility import class_headings, random_headings
 from radiomap.scene import get_scene
 
 SCENE = "zhao-tbf"
@@ -60,27 +60,20 @@ class Settings:
     speeds_kmh: tuple[float, ...] = (3.0, 5.0, 8.0, 30.0)
     snrs_db: tuple[float, ...] = (0.0, 5.0, 10.0, 15.0, 20.0)
     snr_train_db: float = 20.0
-    budget_reg_s: float | None = None  # wall-clock budget per localization network
+    budget_reg_s: float | None = None  # wall-clock budget per localization network (None: equal epoch rule only)
     budget_tdc_s: float | None = None  # per Fusion-TDC training
     threads: int = 1  # torch threads; >1 thrashes on a shared 2-core machine (measured 30x slower per step)
     train_speed_kmh: float = 5.0  # speed of the localization data's random headings
     snr_sweep_speed_kmh: float = 5.0  # speed of Table VII (direction vs SNR) and of the confusion matrix
 
 
-CPU_SETTINGS = Settings("cpu", grid_m=2.0, n_test=600, n_dir_train_pos=1200, budget_reg_s=80.0,
-                        budget_tdc_s=90.0)
+CPU_SETTINGS = Settings("cpu", grid_m=2.0, n_test=600, n_dir_train_pos=1200, budget_tdc_s=90.0)
 FULL_SETTINGS = Settings("paper", grid_m=1.0, n_test=2100, n_dir_train_pos=10**9, threads=0)
 
 
 # ---------------------------------------------------------------------------------------------
 # data
 # ---------------------------------------------------------------------------------------------
-def class_velocities(n_classes: int, speed_ms: float) -> np.ndarray:
-    """Velocities ``[C, 3]`` at the class-centre headings."""
-    a = np.arange(n_classes) * 2 * np.pi / n_classes
-    return np.column_stack([np.cos(a), np.sin(a), np.zeros(n_classes)]) * speed_ms
-
-
 def random_points(scene, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` walkable points split evenly over the floors ``[n, 3]``."""
     x0, x1, y0, y1 = scene.bounds
@@ -284,7 +277,7 @@ def _train_direction(route: _DopplerRoute, data: Fingerprints, st: Settings, n_c
     """Fusion-TDC on every selected training position x the 16 class-centre headings at speed ``v`` (m/s)."""
     n_sel = len(route.sel)
     cls_rep = np.tile(np.arange(n_cls), n_sel)
-    vel = class_velocities(n_cls, v)
+    vel = class_headings(n_cls, v)
     nu = route.cycles(route.arr_train, np.broadcast_to(vel, (n_sel, n_cls, 3)), data.p_train.power[route.sel] > 0)
     x_d = route.profiles(route.w_train, nu, total_power=route.ptot_train, snr_db=st.snr_train_db, rng=rng)
     train = CSIDataset(None, positions=np.repeat(data.train_pos[route.sel], n_cls, axis=0), velocity=vel[cls_rep],
@@ -301,7 +294,7 @@ def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localiza
     true_cls = heading_to_class(vel_t, n_cls)
     nu_t = route.cycles(route.arr_test, vel_t, data.p_test.power > 0)
     n_tp = min(TEMPLATE_POINTS, len(test_pos))  # ceiling: noise-free templates of the test point itself
-    vel_k = class_velocities(TEMPLATE_HEADINGS, v)
+    vel_k = class_headings(TEMPLATE_HEADINGS, v)
     nu_k = route.cycles(route.arr_test[:n_tp], np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)),
                         data.p_test.power[:n_tp] > 0)
     templates = route.profiles(np.repeat(route.w_test[:n_tp], TEMPLATE_HEADINGS, axis=0), nu_k)
@@ -390,6 +383,11 @@ def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Lo
     rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings, overwrite=overwrite,
                  started=run_info["started"])
     rep.add_text(_scaling_note(st, len(data.train_pos)))
+    curves = _learning_curves(loc)
+    rep.add_table("training_localization", [{"method": k, **{c: v for c, v in r.items() if c != "history"}}
+                                            for k, r in curves.items()],
+                  caption=_budget_caption(st) + " Validation loss: MSE of the standardised coordinates on the "
+                          "held-out part of the training grid.")
     summary = [{"method": k, **error_summary(v), **loc.fit_rows.get(k, {})} for k, v in loc.errors.items()]
     rep.add_table("localization", summary, caption="3-D error on the test points at the training SNR")
     ring_dist = np.linalg.norm(data.test_pos[:, :2] - scene.aps[0].position[:2], axis=1)
@@ -412,10 +410,31 @@ def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Lo
     if direction.confusion is not None:
         rep.add_data(f"confusion_{st.snr_sweep_speed_kmh:g}kmh_20db", direction.confusion)
     _add_published(rep)
-    _add_figures(rep, loc.errors, direction.confusion, n_cls, st.snr_sweep_speed_kmh)
+    _add_figures(rep, loc.errors, direction.confusion, n_cls, st.snr_sweep_speed_kmh, curves)
     rep.settings["total_runtime_s"] = rep.elapsed_s
     rep.write()
     return rep
+
+
+def _learning_curves(loc: Localization) -> dict[str, dict]:
+    """Per network: epochs run, best epoch, best validation loss, why it stopped, and its history."""
+    out = {}
+    for name, m in loc.methods.items():
+        r = m.fit_info_.training.get("regressor")
+        if r:
+            out[name] = {"epochs": r["epochs_run"], "best epoch": r["best_epoch"], "best val loss": r["best_val"],
+                         "stopped": r["stopped"], "train time (s)": r["train_time_s"], "history": r["history"]}
+    return out
+
+
+def _budget_caption(st: Settings) -> str:
+    """The training budget of the localization networks, as the report states it."""
+    cfg = get_preset(st.preset).train_reg
+    rule = (f"Equal rule for every network: at most {cfg.epochs} epochs, early stopping after {cfg.patience} epochs "
+            f"without validation gain on a seeded {cfg.val_fraction:.0%} of the training grid, best-validation "
+            "weights kept")
+    return rule + (f", and a wall-clock cap of {st.budget_reg_s:g} s." if st.budget_reg_s else
+                   "; no wall-clock cap, so a network stops when it has converged, not when a timer says.")
 
 
 def _scaling_note(st: Settings, n_train: int) -> str:
@@ -423,9 +442,9 @@ def _scaling_note(st: Settings, n_train: int) -> str:
         return "Paper-size run (`--full`): 1 m grid, 2100 test points, SPEC 4.3 hyper-parameters."
     return (f"CPU run (`cpu` preset), scaled from the seed: {st.grid_m:g} m training grid ({n_train} TBFs "
             f"vs 5043), {st.n_test} test points (vs 2100), X_AD keeps the first 16 of 144 delay taps "
-            "(share of energy in the settings), hidden 64 instead of 256 with fewer layers, each "
-            f"localization network trained for at most {st.budget_reg_s:g} s and each Fusion-TDC for "
-            f"{st.budget_tdc_s:g} s on {st.threads} CPU threads. Channels come from the built-in ray tracer "
+            "(share of energy in the settings), hidden 64 instead of 256 with fewer layers. "
+            f"{_budget_caption(st)} Each Fusion-TDC trains for at most {st.budget_tdc_s:g} s; "
+            f"{st.threads} CPU thread(s). Channels come from the built-in ray tracer "
             "(walls, slabs, 120 point scatterers), not QuaDRiGa 38.901 InH-NLOS.")
 
 
@@ -458,7 +477,7 @@ def _add_published(rep: Report) -> None:
         {"model": "fusion-tdc", "MFLOPs": None, "params (M)": 0.43}], src)
 
 
-def _add_figures(rep: Report, errors: dict, confusion, n_cls: int, speed_kmh: float) -> None:
+def _add_figures(rep: Report, errors: dict, confusion, n_cls: int, speed_kmh: float, curves: dict) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -470,6 +489,22 @@ def _add_figures(rep: Report, errors: dict, confusion, n_cls: int, speed_kmh: fl
     plots.error_cdf(errors, ax=ax, title="3-D localization error CDF (zhao-tbf)")
     rep.add_figure("error_cdf", fig)
     plt.close(fig)
+    if curves:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for name, c in curves.items():
+            ep = [h["epoch"] for h in c["history"]]
+            line, = axes[0].plot(ep, [h["val"] for h in c["history"]], label=name)
+            axes[0].plot(ep, [h["train"] for h in c["history"]], ls=":", color=line.get_color())
+            t = np.linspace(0, c["train time (s)"], len(ep) + 1)[1:]
+            axes[1].plot(t, [h["val"] for h in c["history"]], label=name)
+        for ax, xlabel in zip(axes, ("epoch", "training time (s; epochs x mean epoch time)"), strict=True):
+            ax.set(xlabel=xlabel, ylabel="loss (standardised MSE)", yscale="log")
+            ax.grid(alpha=0.3)
+        axes[0].set_title("validation (solid) and training (dotted) loss")
+        axes[1].set_title("validation loss vs wall time")
+        axes[1].legend()
+        rep.add_figure("learning_curves", fig)
+        plt.close(fig)
     if confusion is not None:
         fig, ax = plt.subplots(figsize=(7, 6))
         names = [f"{c * 360 / n_cls:g}" for c in range(n_cls)]

@@ -13,19 +13,21 @@ for other parameters, :func:`radiomap.features.stage.part_keys`):
 Two routes. From ground-truth paths (``ds.paths``, e.g. ``simulate_dataset(..., csi=False, store_paths=True)``),
 the closed form (:func:`tbf_from_beam_params` on :func:`radiomap.features.beamspace.compact_tbf`): the
 expected TB power of eq. 20, never the ``N_a x K x S`` SFT tensor, plus one frame of AWGN in distribution at
-the dataset's SNR (``meta["noise"]["snr_db"]``; noiseless without one), drawn from ``meta["seed"]``. From SFT
+the dataset's SNR (``meta["noise"]["snr_db"]``; noiseless without one), drawn from ``meta["seed"]``
+and the samples' positions (chunks of one file draw different noise). From SFT
 CSI ``[N, 1, N_a, K(, S)]`` (small sizes), the tensor route: ``|G|^2`` of the measured frame
 (:func:`radiomap.features.beamspace.triple_beam`), whose noise is the CSI's own.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 
 import numpy as np
 
 from radiomap.channel.paths import Paths
-from radiomap.errors import DataError
+from radiomap.errors import DataError, ParameterError
 from radiomap.features import beamspace as bs
 from radiomap.features.stage import FEATURES, Feature, extract_parts, parse_feature, part_keys
 from radiomap.params import AnyOf, Interval, NoneValue, Param
@@ -122,9 +124,12 @@ def tbf_feature(ds, *, n_taps: int | None = None, eta: float = 0.01) -> dict[str
     if ds.paths:
         noise = ds.meta.get("noise") or {}
         snr = noise.get("snr_db") if noise.get("mode") == "snr" else None
-        params = bs.beam_params_from_paths(Paths.from_arrays(ds.paths), scene, velocity=ds.velocity)
+        paths = Paths.from_arrays(ds.paths)
+        params = bs.beam_params_from_paths(paths, scene, velocity=ds.velocity)
+        # noise stream of these samples: the dataset's seed and their positions (chunks get different streams)
+        key = zlib.crc32(np.ascontiguousarray(paths.positions, dtype=np.float64).tobytes())
         return tbf_from_beam_params(params, scene, n_taps=n_taps, eta=eta, snr_db=snr,
-                                    rng=np.random.default_rng(ds.meta.get("seed", 0)))
+                                    rng=np.random.default_rng([int(ds.meta.get("seed", 0)), key]))
     if ds.csi is None:
         raise DataError("tbf: the dataset has neither ground-truth paths nor CSI (simulate it with paths, "
                         "e.g. `radiomap simulate SCENE --feature tbf`)")
@@ -152,6 +157,8 @@ def tbf_inputs(ds, inputs: str = "auto", parts: tuple[str, ...] = PARTS) -> dict
     ------
     DataError
         ``"auto"`` and several stored ``tbf`` variants, or nothing stored and nothing to compute from.
+    ParameterError
+        ``inputs`` names another feature.
     """
     if inputs == "auto":
         bases = sorted({k.rsplit(".", 1)[0] for k in ds.features if "." in k})
@@ -163,7 +170,7 @@ def tbf_inputs(ds, inputs: str = "auto", parts: tuple[str, ...] = PARTS) -> dict
     else:
         name, params = parse_feature(inputs)
         if name not in FEATURES or FEATURES.get(name).parts != PARTS:
-            raise DataError(f"inputs {inputs!r}: expected 'auto' or the feature tbf(...)")
+            raise ParameterError(f"tbf input {inputs!r}: expected 'auto' or the feature tbf(key=value,...)")
     keys = part_keys(name, params)
     if all(keys[p] in ds.features for p in parts):
         return {p: ds.features[keys[p]] for p in parts}

@@ -10,7 +10,7 @@ import torch
 from radiomap.errors import ParameterError
 from radiomap.localize.base import Localizer
 from radiomap.localize.loanet.cnn import CNN2DNet, CNN3DNet
-from radiomap.localize.loanet.inputs import INPUTS, tbf_features
+from radiomap.localize.loanet.inputs import TBF, tbf_features
 from radiomap.localize.loanet.regressor import TorchTBFRegressor
 from radiomap.params import AnyOf, Interval, NoneValue, Options, Param
 
@@ -25,17 +25,17 @@ class TBFWKNN(Localizer):
 
     param_spec = {
         "k": Param(Interval(int, 1, None), "neighbours averaged"),
-        "inputs": INPUTS,
+        "tbf": TBF,
         "n_taps": Param(AnyOf(NoneValue("all stored"), Interval(int, 1, None)), "delay taps kept in X_AD"),
         "scale": Param(Options("db", "linear"), "image scale of X_AD"),
         "floor_db": Param(Interval(float, 0, None, closed="neither"), "dynamic range kept in dB"),
         "eps": Param(Interval(float, 0, None, closed="neither"), "regulariser of the weights 1 / (d + eps)"),
     }
 
-    def __init__(self, k: int = 4, *, inputs: str = "auto", n_taps: int | None = None, scale: str = "db",
+    def __init__(self, k: int = 4, *, tbf: str = "auto", n_taps: int | None = None, scale: str = "db",
                  floor_db: float = 40.0, eps: float = 1e-9):
         self.k = k
-        self.inputs = inputs
+        self.tbf = tbf
         self.n_taps = n_taps
         self.scale = scale
         self.floor_db = floor_db
@@ -44,13 +44,13 @@ class TBFWKNN(Localizer):
     def _fit(self, train) -> None:
         if self.k > train.n_samples:
             raise ParameterError(f"wknn-tbf: k={self.k} exceeds the {train.n_samples} training samples")
-        x = tbf_features(train, self.inputs, n_taps=self.n_taps, scale=self.scale, floor_db=self.floor_db)["x_ad"]
+        x = tbf_features(train, self.tbf, n_taps=self.n_taps, scale=self.scale, floor_db=self.floor_db)["x_ad"]
         self.n_taps_ = int(x.shape[-1])
         self.db_ = x.reshape(len(x), -1).astype(np.float32)
         self.pos_ = np.asarray(train.positions, dtype=np.float64)
 
     def _predict(self, ds) -> np.ndarray:
-        q = tbf_features(ds, self.inputs, n_taps=self.n_taps_, scale=self.scale, floor_db=self.floor_db)["x_ad"]
+        q = tbf_features(ds, self.tbf, n_taps=self.n_taps_, scale=self.scale, floor_db=self.floor_db)["x_ad"]
         q = q.reshape(ds.n_samples, -1).astype(np.float32)
         k = min(self.k, len(self.db_))
         db2 = (self.db_ ** 2).sum(1)

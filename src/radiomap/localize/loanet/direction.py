@@ -19,7 +19,7 @@ from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Estimator
 from radiomap.localize.loanet.complexity import count_flops, count_params
 from radiomap.localize.loanet.config import PRESETS, get_preset, override
 from radiomap.localize.loanet.fusion_tdc import build_tdc, tdc_loss
-from radiomap.localize.loanet.inputs import INPUTS
+from radiomap.localize.loanet.inputs import TBF
 from radiomap.localize.methods import DIRECTIONS
 from radiomap.localize.training import predict_batched, seeded_init, train_model
 from radiomap.params import AnyOf, Interval, NoneValue, Options, Param, Pattern
@@ -77,7 +77,7 @@ def matched_template_classes(x_d: np.ndarray, templates: np.ndarray, template_cl
 class FusionTDCDirection(Estimator):
     """Motion direction from (Doppler profile, coordinates) with Fusion-TDC (registered ``fusion-tdc``).
 
-    ``fit(train)`` reads the Doppler profiles ``x_d [N, T]`` of the ``tbf`` feature (``inputs``), the
+    ``fit(train)`` reads the Doppler profiles ``x_d [N, T]`` of the ``tbf`` feature (parameter ``tbf``), the
     coordinates ``train.positions [N, 3]`` (m; true ones, as in the seed) and the classes of
     ``train.velocity [N, 3]`` (m/s; :func:`heading_to_class`). ``predict(ds, coordinates=None)``
     gives classes ``int64 [N]`` in ``[0, C)``; the coordinates default to ``ds.positions`` and are
@@ -89,7 +89,7 @@ class FusionTDCDirection(Estimator):
         Network and training preset (``config.PRESETS``: ``tdc``, ``train_tdc``).
     epochs, max_time_s : int or None, float or None
         Overrides of the preset's training length and wall-clock budget (s).
-    inputs : str
+    tbf : str
         The stored ``tbf`` feature read (``"auto"``: the one stored; :func:`radiomap.features.tbf.tbf_inputs`).
     seed, device, checkpoint_dir, progress
         As for the LOA-Net localizers.
@@ -112,7 +112,7 @@ class FusionTDCDirection(Estimator):
         "epochs": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "training epochs"),
         "max_time_s": Param(AnyOf(NoneValue("no budget"), Interval(float, 0, None, closed="neither")),
                             "wall-clock training budget (s)"),
-        "inputs": INPUTS,
+        "tbf": TBF,
         "seed": SEED,
         "device": Param(TORCH_DEVICE, "torch device"),
         "checkpoint_dir": Param(AnyOf(NoneValue("no checkpoints"), Pattern(r".+", "a folder path")),
@@ -121,12 +121,12 @@ class FusionTDCDirection(Estimator):
     }
 
     def __init__(self, preset: str = "cpu", *, epochs: int | None = None, max_time_s: float | None = None,
-                 inputs: str = "auto", seed: int = 0, device: str = "cpu", checkpoint_dir: str | None = None,
+                 tbf: str = "auto", seed: int = 0, device: str = "cpu", checkpoint_dir: str | None = None,
                  progress: bool = False):
         self.preset = preset
         self.epochs = epochs
         self.max_time_s = max_time_s
-        self.inputs = inputs
+        self.tbf = tbf
         self.seed = seed
         self.device = device
         self.checkpoint_dir = checkpoint_dir
@@ -216,7 +216,7 @@ class FusionTDCDirection(Estimator):
 
     def _doppler_profiles(self, ds) -> np.ndarray:
         """The ``tbf`` feature's ``x_d`` of ``ds`` as peak-normalised Doppler profiles ``float32 [N, T]``."""
-        return doppler_profile(np.asarray(tbf_inputs(ds, self.inputs, ("x_d",))["x_d"], dtype=np.float32))
+        return doppler_profile(np.asarray(tbf_inputs(ds, self.tbf, ("x_d",))["x_d"], dtype=np.float32))
 
     def _build_module(self, name: str) -> torch.nn.Module:
         return build_tdc(get_preset(self.preset).tdc, self.n_doppler_)

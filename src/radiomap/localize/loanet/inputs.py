@@ -11,9 +11,9 @@ from radiomap.features import beamspace as bs
 from radiomap.features.tbf import tbf_inputs
 from radiomap.params import Param, Pattern
 
-INPUTS = Param(Pattern(r"auto|tbf(\(.*\))?", "'auto' or tbf(key=value,...)"),
+TBF = Param(Pattern(r"auto|tbf(\(.*\))?", "'auto' or tbf(key=value,...)"),
                "stored TBF feature read ('auto': the one the dataset stores, else tbf computed from paths/CSI)")
-"""The ``inputs`` parameter of every method on triple-beam fingerprints."""
+"""The ``tbf`` parameter of every method on triple-beam fingerprints (which stored ``tbf`` feature it reads)."""
 
 
 def scale_image(x: np.ndarray, scale: str = "db", floor_db: float = 40.0) -> np.ndarray:
@@ -30,16 +30,16 @@ def scale_image(x: np.ndarray, scale: str = "db", floor_db: float = 40.0) -> np.
     return (np.maximum(db, -floor_db) / floor_db + 1.0).astype(np.float32)
 
 
-def tbf_features(ds, inputs: str = "auto", n_taps: int | None = None, eta: float | None = None,
+def tbf_features(ds, tbf: str = "auto", n_taps: int | None = None, eta: float | None = None,
                  scale: str = "linear", floor_db: float = 40.0) -> dict[str, np.ndarray]:
     """Network inputs ``{"x_ad": float32 [N, A, G], "mask": float32 [N, A, G]}`` from the ``tbf`` feature.
 
-    ``inputs`` names the stored feature (:func:`radiomap.features.tbf.tbf_inputs`: ``"auto"`` or a spec such as
+    ``tbf`` names the stored feature (:func:`radiomap.features.tbf.tbf_inputs`: ``"auto"`` or a spec such as
     ``"tbf(n_taps=16)"``); ``n_taps`` keeps the first ``G`` delay taps (None: all stored); ``eta`` recomputes
     the mask on the peak-normalised linear image (None: the stored mask); ``scale`` maps ``x_ad`` through
     :func:`scale_image` (the mask is unaffected).
     """
-    f = tbf_inputs(ds, inputs, ("x_ad", "mask") if eta is None else ("x_ad",))
+    f = tbf_inputs(ds, tbf, ("x_ad", "mask") if eta is None else ("x_ad",))
     x_ad = np.asarray(f["x_ad"], dtype=np.float32)
     m = np.asarray(f["mask"], dtype=np.float32) if eta is None else None
     if n_taps is not None:

@@ -36,11 +36,11 @@ class LOANet(TorchTBFRegressor):
 
     def __init__(self, backbone: str = "de", preset: str = "cpu", *, epochs: int | None = None,
                  batch_size: int | None = None, lr: float | None = None, patience: int | None = None,
-                 max_time_s: float | None = None, inputs: str = "auto", n_taps: int | None = None,
+                 max_time_s: float | None = None, tbf: str = "auto", n_taps: int | None = None,
                  eta: float | None = None, seed: int = 0, device: str = "cpu", checkpoint_dir: str | None = None,
                  resume: bool = True, progress: bool = False):
         super().__init__(preset, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
-                         max_time_s=max_time_s, inputs=inputs, n_taps=n_taps, eta=eta, seed=seed, device=device,
+                         max_time_s=max_time_s, tbf=tbf, n_taps=n_taps, eta=eta, seed=seed, device=device,
                          checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
         self.backbone = backbone
 

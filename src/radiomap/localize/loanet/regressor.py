@@ -14,7 +14,7 @@ from torch.nn import functional as F
 from radiomap.localize.base import PROGRESS, SEED, TORCH_DEVICE, Localizer
 from radiomap.localize.loanet.complexity import count_flops, count_params
 from radiomap.localize.loanet.config import PRESETS, get_preset, override
-from radiomap.localize.loanet.inputs import INPUTS, tbf_features
+from radiomap.localize.loanet.inputs import TBF, tbf_features
 from radiomap.localize.training import predict_batched, seeded_init, train_model
 from radiomap.params import AnyOf, Boolean, Interval, NoneValue, Options, Param, Pattern
 
@@ -33,7 +33,7 @@ class TorchTBFRegressor(Localizer):
         "patience": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "early-stopping patience (epochs)"),
         "max_time_s": Param(AnyOf(NoneValue("no budget"), Interval(float, 0, None, closed="neither")),
                             "wall-clock training budget (s)"),
-        "inputs": INPUTS,
+        "tbf": TBF,
         "n_taps": Param(AnyOf(NoneValue("preset"), Interval(int, 1, None)), "delay taps kept in X_AD"),
         "eta": Param(AnyOf(NoneValue("preset"), Interval(float, 0, 1)), "mask threshold on the peak-normalised X_AD"),
         "seed": SEED,
@@ -46,7 +46,7 @@ class TorchTBFRegressor(Localizer):
 
     def __init__(self, preset: str = "cpu", *, epochs: int | None = None, batch_size: int | None = None,
                  lr: float | None = None, patience: int | None = None, max_time_s: float | None = None,
-                 inputs: str = "auto", n_taps: int | None = None, eta: float | None = None, seed: int = 0,
+                 tbf: str = "auto", n_taps: int | None = None, eta: float | None = None, seed: int = 0,
                  device: str = "cpu", checkpoint_dir: str | None = None, resume: bool = True,
                  progress: bool = False):
         self.preset = preset
@@ -55,7 +55,7 @@ class TorchTBFRegressor(Localizer):
         self.lr = lr
         self.patience = patience
         self.max_time_s = max_time_s
-        self.inputs = inputs
+        self.tbf = tbf
         self.n_taps = n_taps
         self.eta = eta
         self.seed = seed
@@ -84,7 +84,7 @@ class TorchTBFRegressor(Localizer):
     def _inputs(self, ds) -> tuple[torch.Tensor, torch.Tensor]:
         n_taps = self.n_taps_ if hasattr(self, "n_taps_") else (self.n_taps or self.preset_.n_taps)
         p = self.preset_
-        f = tbf_features(ds, self.inputs, n_taps=n_taps, eta=self.eta if self.eta is not None else p.eta,
+        f = tbf_features(ds, self.tbf, n_taps=n_taps, eta=self.eta if self.eta is not None else p.eta,
                          scale=p.input_scale, floor_db=p.floor_db)
         return torch.from_numpy(f["x_ad"]), torch.from_numpy(f["mask"])
 
