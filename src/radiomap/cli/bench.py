@@ -11,13 +11,14 @@ from typing import Annotated
 
 import typer
 
-from radiomap.cli.app import Force, Scheduler, Workers, app, cluster
+from radiomap.cli.app import Force, Progress, Scheduler, Workers, app, cluster, show_progress
 from radiomap.cli.tables import console
+from radiomap.experiments import EXPERIMENTS
 
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="xing2025 | chatelier2025 | zhao2026 | crowd")],
+    name: Annotated[str, typer.Argument(help=" | ".join(EXPERIMENTS.names()))],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="report folder")] = None,
     full: Annotated[bool, typer.Option("--full", help="the papers' full sizes (for a GPU)")] = False,
     seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
@@ -29,16 +30,16 @@ def bench(
     = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    progress: Progress = None,
     force: Force = False,
 ) -> None:
     """Reproduce a seed paper's experiment; writes report.md, report.json and figures (a sweep with --seeds/-p)."""
     from radiomap.atomic import check_output
     from radiomap.cli.params import parse_params
-    from radiomap.experiments import EXPERIMENTS
     from radiomap.parallel import check_executor_options
 
     run = EXPERIMENTS.get(name)
+    progress = show_progress(progress)
     check_executor_options(workers, scheduler)
     if seeds is None and not param and workers is None and scheduler is None:
         out = check_output(output or Path("reports") / name, kind="dir", overwrite=force, what="report folder")
