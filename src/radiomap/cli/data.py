@@ -92,34 +92,22 @@ def simulate(
     an interrupted run resumes when rerun with the same options. --impairments and --feature transform the
     whole dataset and run in memory, in this process.
     """
-    from radiomap import mobility
     from radiomap.atomic import check_output
-    from radiomap.features.stage import FEATURES, feature_key, materialise, parse_feature
+    from radiomap.data.impairments import parse_impairments
+    from radiomap.features.stage import FEATURES, feature_key, parse_feature
     from radiomap.parallel import check_executor_options
     from radiomap.scene import get_scene
-    from radiomap.simulate import BACKENDS, simulate_dataset, simulate_file
+    from radiomap.simulate import BACKENDS, simulate_file
 
     check_output(output, overwrite=force, inputs=[reference, scene], what="dataset")
     check_executor_options(workers, scheduler)
-    from radiomap.data.impairments import impair, parse_impairments
-
     progress = show_progress(progress)
     imp = parse_impairments(impairments) if impairments else None
     sc = get_scene(scene)
     opt = simulate_options(sc, {"positions": positions, "walk": walk, "resolution": resolution, "n": n,
                                 "length": length, "dt": dt, "snr": snr_db, "speed": speed, "feature": feature,
                                 "csi": csi})
-    for name in ("resolution", "length", "dt"):
-        if not opt[name] > 0:
-            raise ParameterError(f"--{name} must be > 0, got {opt[name]}")
-    if not max_gb > 0:
-        raise ParameterError(f"--max-gb must be > 0, got {max_gb}")
-    if opt["snr"] is not None and not np.isfinite(opt["snr"]):
-        raise ParameterError(f"--snr must be finite, got {opt['snr']}")
-    if opt["snr"] is not None and noise_variance is not None:
-        raise ParameterError("give either --snr or --noise-variance, not both")
-    if reference is not None and noise_variance is None:
-        raise ParameterError("--reference sets the CSI scale of --noise-variance; give --noise-variance too")
+    _check_numbers(opt, max_gb, noise_variance, reference)
     if backend not in BACKENDS:
         raise ParameterError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     feats = [parse_feature(f) for f in opt["feature"]]
@@ -132,11 +120,55 @@ def simulate(
     if in_memory and (workers is not None or scheduler is not None):
         raise ParameterError("--impairments and --feature transform the whole dataset in memory; "
                              "drop --workers/--scheduler")
-    rng = np.random.default_rng(seed)
-    kw = {}
+    pos, kw, how = _positions(sc, opt, speed, np.random.default_rng(seed))
+    gb = len(pos) * (imp.packets if imp else 1) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
+    make_csi = opt["csi"] or not from_paths
+    if gb > max_gb and make_csi:
+        raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
+                             "use fewer positions, features computed from paths (--no-csi --feature tbf), or "
+                             "raise --max-gb to write it anyway (streamed: memory stays flat)")
+    options = {"snr_db": opt["snr"], "noise_variance": noise_variance, "max_order": max_order,
+               "reference_power": _reference_power(reference), "wavefront": "plane" if plane_wave else "spherical",
+               "backend": backend, "seed": seed, "progress": progress, **kw}
+    if in_memory:
+        _simulate_in_memory(sc, pos, options, output, how=how, imp=imp, feats=feats, keep_csi=opt["csi"],
+                            make_csi=make_csi, from_paths=from_paths, force=force)
+        return
+    with cluster(workers, scheduler) as ex:
+        sharding = {} if shard_size is None else {"shard_size": shard_size}
+        done = simulate_file(sc, pos, output, **options, **sharding, executor=ex, meta={"positions": how},
+                             overwrite=force)
+    if done["traced"] < done["shards"]:
+        console.print(f"resumed: {done['shards'] - done['traced']} of {done['shards']} shards were already done")
+    shape = (done["n"], sc.n_aps, sc.aps[0].n_antennas, sc.ofdm.n_subcarriers)
+    console.print(f"wrote {output}: {done['n']} samples, csi {shape}, "
+                  f"LOS per AP {np.round(done['los_mean'], 2).tolist()}")
+
+
+def _check_numbers(opt: dict, max_gb: float, noise_variance: float | None, reference: Path | None) -> None:
+    """Range checks of ``simulate``'s numeric options (one-line ``ParameterError``)."""
+    for name in ("resolution", "length", "dt"):
+        if not opt[name] > 0:
+            raise ParameterError(f"--{name} must be > 0, got {opt[name]}")
+    if not max_gb > 0:
+        raise ParameterError(f"--max-gb must be > 0, got {max_gb}")
+    if opt["snr"] is not None and not np.isfinite(opt["snr"]):
+        raise ParameterError(f"--snr must be finite, got {opt['snr']}")
+    if opt["snr"] is not None and noise_variance is not None:
+        raise ParameterError("give either --snr or --noise-variance, not both")
+    if reference is not None and noise_variance is None:
+        raise ParameterError("--reference sets the CSI scale of --noise-variance; give --noise-variance too")
+
+
+def _positions(sc, opt: dict, speed: float | None, rng: np.random.Generator) -> tuple[np.ndarray, dict, dict]:
+    """User positions [N, 3] (m) of ``simulate``, the per-sample fields of a walk or the velocities of
+    ``--speed`` (keyword arguments of the simulator), and the record of how they were chosen."""
+    from radiomap import mobility
+
     mode = opt["positions"]
     if speed is not None and mode in ("walk", "random-walk"):
         raise ParameterError(f"--speed sets grid / random users' velocities; --positions {mode} has its own speeds")
+    traj = None
     if mode == "walk":
         if opt["walk"] not in sc.walks:
             raise ParameterError(f"scene {sc.name!r} has no walk {opt['walk']!r}; walks: {sorted(sc.walks) or 'none'}"
@@ -146,12 +178,13 @@ def simulate(
     elif mode == "random-walk":
         traj = mobility.random_waypoint(sc, opt["length"], dt=opt["dt"], rng=rng)
     elif mode == "grid":
-        pos, traj = sc.grid(opt["resolution"]), None
+        pos = sc.grid(opt["resolution"])
     elif mode == "random":
         cand = sc.grid(0.05)
-        pos, traj = cand[rng.choice(len(cand), size=opt["n"], replace=len(cand) < opt["n"])], None
+        pos = cand[rng.choice(len(cand), size=opt["n"], replace=len(cand) < opt["n"])]
     else:
         raise ParameterError(f"positions must be walk, grid, random or random-walk, got {mode!r}")
+    kw = {}
     if traj is not None:
         pos = traj.positions
         kw = {"velocity": traj.velocity, "timestamps": traj.timestamps, "trajectory_id": np.zeros(len(pos), int)}
@@ -159,42 +192,37 @@ def simulate(
         if not opt["speed"] >= 0:
             raise ParameterError(f"--speed must be >= 0 (m/s), got {opt['speed']}")
         kw = {"velocity": mobility.random_headings(len(pos), opt["speed"], rng)}
-    gb = len(pos) * (imp.packets if imp else 1) * sc.n_aps * sc.aps[0].n_antennas * sc.ofdm.n_subcarriers * 8 / 1e9
-    make_csi = opt["csi"] or not from_paths
-    if gb > max_gb and make_csi:
-        raise ParameterError(f"{len(pos)} positions of {sc.name} need {gb:.1f} GB of CSI (> --max-gb {max_gb}); "
-                             "use fewer positions, features computed from paths (--no-csi --feature tbf), or "
-                             "raise --max-gb to write it anyway (streamed: memory stays flat)")
-    ref_power = None
-    if reference is not None:
-        from radiomap.data import CSIDataset
-
-        ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
-        if ref_power is None:
-            raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
     how = {"mode": mode, "walk": opt["walk"] if mode == "walk" else None,
            "resolution_m": opt["resolution"] if mode == "grid" else None,
            "speed_m_s": opt["speed"] if traj is None else None}
-    options = {"snr_db": opt["snr"], "noise_variance": noise_variance, "max_order": max_order,
-               "reference_power": ref_power, "wavefront": "plane" if plane_wave else "spherical",
-               "backend": backend, "seed": seed, "progress": progress, **kw}
-    if not in_memory:
-        with cluster(workers, scheduler) as ex:
-            sharding = {} if shard_size is None else {"shard_size": shard_size}
-            done = simulate_file(sc, pos, output, **options, **sharding, executor=ex, meta={"positions": how},
-                                 overwrite=force)
-        if done["traced"] < done["shards"]:
-            console.print(f"resumed: {done['shards'] - done['traced']} of {done['shards']} shards were already done")
-        shape = (done["n"], sc.n_aps, sc.aps[0].n_antennas, sc.ofdm.n_subcarriers)
-        console.print(f"wrote {output}: {done['n']} samples, csi {shape}, "
-                      f"LOS per AP {np.round(done['los_mean'], 2).tolist()}")
-        return
+    return pos, kw, how
+
+
+def _reference_power(reference: Path | None) -> float | None:
+    """The CSI normalisation (mean ``|H|^2``) recorded in the ``--reference`` dataset, or None."""
+    if reference is None:
+        return None
+    from radiomap.data import CSIDataset
+
+    ref_power = CSIDataset.load(reference).meta.get("noise", {}).get("reference_power")
+    if ref_power is None:
+        raise ParameterError(f"{reference} has no CSI normalisation (it was not simulated with --noise-variance)")
+    return ref_power
+
+
+def _simulate_in_memory(sc, pos: np.ndarray, options: dict, output: Path, *, how: dict, imp, feats: list,
+                        keep_csi: bool, make_csi: bool, from_paths: bool, force: bool) -> None:
+    """``simulate`` with --impairments or --feature: the whole dataset in this process, then one write."""
+    from radiomap.data.impairments import impair
+    from radiomap.features.stage import materialise
+    from radiomap.simulate import simulate_dataset
+
     ds = simulate_dataset(sc, pos, **options, csi=make_csi, store_paths=from_paths)
     ds.meta["positions"] = how
     if imp is not None:
-        ds = impair(ds, imp, seed=seed)
+        ds = impair(ds, imp, seed=options["seed"])
     if feats:
-        ds = materialise(ds, feats).without(csi=not opt["csi"], paths=True)
+        ds = materialise(ds, feats).without(csi=not keep_csi, paths=True)
     # feature-only files (TBF masks and images are mostly zeros) shrink ~6x with gzip; CSI barely compresses
     ds.save(output, overwrite=force, compression="gzip" if ds.csi is None else None)
     stored = ", ".join(f"{k} {list(v.shape)}" for k, v in ds.features.items())
