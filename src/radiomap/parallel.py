@@ -28,6 +28,7 @@ import numpy as np
 from radiomap.errors import ParameterError
 
 _CONNECT_TIMEOUT_S = 10
+_TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 def shard_bounds(n: int, size: int) -> list[tuple[int, int]]:
@@ -201,8 +202,14 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
         raise ParameterError("--workers/--scheduler need Dask: pip install 'radiomap[parallel]'") from exc
     with contextlib.ExitStack() as stack:
         if workers is not None:
-            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       dashboard_address=":0", silence_logs=logging.ERROR))
+            import dask
+
+            # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off glibc's dynamic
+            # mmap threshold: every large NumPy temporary is then mmap'd and unmapped again, and the tracer
+            # runs 1.5x slower (measured, docs/parallel.md). Our shards are bounded, so leave glibc's default.
+            with dask.config.set({_TRIM_KEY: None}):
+                cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                           dashboard_address=":0", silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         else:
             kw = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}

@@ -23,7 +23,6 @@ paths.
 from __future__ import annotations
 
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -35,6 +34,7 @@ from radiomap.channel.paths import KIND_REFLECTION, Paths
 from radiomap.channel.wallgrid import WallGrid, pack_walls, pair_crossings
 from radiomap.scene.geometry import segment_wall_crossings
 from radiomap.scene.scene import Scene
+from radiomap.threads import thread_budget
 
 _GROUP = 4  # positions per group in the coarse beam test
 _DENSE_MAX_WALLS = 24  # up to this many walls, every leg is tested against every wall
@@ -56,7 +56,7 @@ class PrunedTracer:
         self.indexed = len(wa["a"]) > _DENSE_MAX_WALLS
         self.grid = WallGrid(wa["a"], wa["b"]) if self.indexed else None
         self.base = max(planes.n, 1)  # sort keys: plane sequences as base-P numbers
-        with ThreadPoolExecutor(max_workers=min(len(scene.aps), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=min(len(scene.aps), thread_budget())) as pool:
             self.aps = list(pool.map(lambda ap: _ApTables(scene, planes, ap, max_order, self.indexed), scene.aps))
 
     def trace_chunk(self, pos: np.ndarray) -> tuple[Paths, np.ndarray]:

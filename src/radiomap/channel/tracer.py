@@ -16,7 +16,6 @@ every position and wall, ``radiomap.channel._tracer_brute``), kept as the test o
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,6 +27,7 @@ from radiomap.channel._tracer_pruned import PrunedTracer, spatial_order
 from radiomap.channel.paths import Paths
 from radiomap.errors import ParameterError, SceneError
 from radiomap.scene.scene import Scene
+from radiomap.threads import thread_budget
 
 METHODS = ("pruned", "brute")
 _CHUNK = 256  # positions per vectorised block (at most)
@@ -136,7 +136,7 @@ def trace_with_sequences(
         order = spatial_order(pos[:, :2]) if len(pos) else np.arange(0)
         run = PrunedTracer(scene, planes, max_order, scatterers, k, cull_db).trace_chunk
     sorted_pos = pos[order]
-    cores = os.cpu_count() or 1
+    cores = thread_budget()
     chunk = max(_MIN_CHUNK, min(_CHUNK, -(-len(pos) // cores)))  # at least one chunk per core when N allows
     starts = range(0, len(pos), chunk)
     workers = max(1, min(len(starts), cores))
