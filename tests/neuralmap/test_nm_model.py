@@ -95,6 +95,22 @@ def test_region_windows_partition_of_unity_and_sparse():
     assert int((w > 1e-7).sum(1).max()) <= 4
 
 
+@pytest.mark.parametrize("overlap", [0.2, 0.5])
+def test_region_windows_overlap_confines_each_region_to_its_cell(overlap):
+    x = torch.as_tensor(np.random.default_rng(6).uniform(-1, 5, (2000, 3)), dtype=torch.float32)
+    cx, cy = torch.tensor([0.0, 1.0, 2.0, 3.0]), torch.tensor([0.5, 2.5, 4.5])
+    w = region_windows(x, cx, cy, overlap)
+    assert torch.allclose(w.sum(1), torch.ones(2000), atol=1e-6)
+    full = region_windows(x, cx, cy, 1.0)
+    assert torch.equal(region_windows(x, cx, cy), full)
+    # the region of centroid x=1 (cell [0.5, 1.5]) is 1 inside its cell shrunk by overlap/2 and 0 beyond
+    # its cell grown by overlap/2 (x only: y inside the middle cell row)
+    wx = w.reshape(-1, 4, 3)[:, 1, 1]
+    u, mid = (x[:, 0] - 1.0).abs(), (x[:, 1] - 2.5).abs() < 1.0 - overlap
+    assert torch.all(wx[(u <= 0.5 * (1 - overlap)) & mid] > 1 - 1e-6)
+    assert torch.all(wx[u >= 0.5 * (1 + overlap)] < 1e-12)
+
+
 def test_low_frequency_embedding_enforced():
     init = {"wave_vectors": np.zeros((1, 3)), "psi_a": np.ones((1, A)), "psi_f": np.ones((1, S)), "w0": np.ones(1),
             "atom_region": np.zeros(1, int), "centroids_x": np.zeros(1), "centroids_y": np.zeros(1), "z_ref": 0.0}

@@ -73,8 +73,8 @@ class ChatelierConfig:
         Uniform training / test drops.
     snrs_db : tuple of float
         Test SNRs (dB, per sample over antennas and subcarriers; training is noiseless).
-    n_regions, atoms_per_region, hidden, epochs, patience, batch_size, global_step :
-        ``neuralmap`` hyper-parameters (``global_step`` in wavelengths).
+    n_regions, atoms_per_region, region_overlap, hidden, epochs, patience, batch_size, global_step :
+        ``neuralmap`` hyper-parameters (``global_step`` in wavelengths, ``region_overlap`` in region widths).
     mlp_baselines : bool
         Train the plain and Fourier-feature MLP maps too.
     mlp_hidden, mlp_layers : int
@@ -100,6 +100,7 @@ class ChatelierConfig:
     snrs_db: tuple[float, ...] = (20.0, 5.0)
     n_regions: int = 1
     atoms_per_region: int = 32
+    region_overlap: float = 1.0
     hidden: int = 64
     epochs: int = 600
     patience: int = 60
@@ -376,9 +377,9 @@ def fit_maps(data: ChatelierData, cfg: ChatelierConfig, seed: int, progress: boo
     """
     dev = resolve_device(cfg.device)
     loc = LOCALIZERS.get("neuralmap")(n_regions=cfg.n_regions, atoms_per_region=cfg.atoms_per_region,
-                                      hidden=cfg.hidden, epochs=cfg.epochs, patience=cfg.patience,
-                                      batch_size=cfg.batch_size, global_step=cfg.global_step, device=str(dev),
-                                      seed=seed, progress=progress)
+                                      region_overlap=cfg.region_overlap, hidden=cfg.hidden, epochs=cfg.epochs,
+                                      patience=cfg.patience, batch_size=cfg.batch_size, global_step=cfg.global_step,
+                                      device=str(dev), seed=seed, progress=progress)
     loc.fit(data.train)
     trained = loc.fit_info_.training["map"]
     rows = [{"model": "model-based (neuralmap)", "parameters": n_parameters(loc.model_),

@@ -137,7 +137,8 @@ def region_grid(lo: np.ndarray, hi: np.ndarray, n_regions: tuple[int, int]) -> t
 
 def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
                n_regions: tuple[int, int] = (1, 1), atoms_per_region: int = 12, max_points: int = 1024, seed: int = 0,
-               device: str | torch.device = "cpu", progress: bool = False) -> dict[str, np.ndarray]:
+               overlap: float = 1.0, device: str | torch.device = "cpu",
+               progress: bool = False) -> dict[str, np.ndarray]:
     """Atoms of every region by OMP on the training channels in that region's support.
 
     Parameters
@@ -154,6 +155,9 @@ def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
     max_points : int
         At most this many channels (a seeded random subset) per region's OMP.
     seed : int
+    overlap : float
+        Blend width between neighbouring regions (``model.region_windows``): a region's support is where
+        its window exceeds 0.02.
     device : str or torch.device
     progress : bool
 
@@ -171,7 +175,7 @@ def init_atoms(positions: np.ndarray, csi: np.ndarray, *, wavelength: float,
     n, a, s = csi.shape
     x_t = torch.as_tensor(positions, dtype=torch.float32)
     win = region_windows(x_t, torch.as_tensor(cxs, dtype=torch.float32),
-                         torch.as_tensor(cys, dtype=torch.float32)).numpy()
+                         torch.as_tensor(cys, dtype=torch.float32), overlap).numpy()
     rng = np.random.default_rng(seed)
     out: dict[str, list] = {"wave_vectors": [], "psi_a": [], "psi_f": [], "w0": [], "atom_region": []}
     regions = [(ix, iy) for ix in range(len(cxs)) for iy in range(len(cys))]

@@ -94,6 +94,7 @@ class NeuralMapLocalizer(Localizer):
     ----------
     n_regions : Taylor-expansion regions per axis (``n_regions**2`` regions)
     atoms_per_region : atoms per region (``D = n_regions**2 * atoms_per_region``)
+    region_overlap : width of the blend between neighbouring regions, in region widths (1: full tents)
     hidden, n_layers, n_ff, ff_max_cycles_per_m : weight MLP and its low-frequency embedding
     epochs, batch_size, lr, patience, val_fraction : training (validation carved from the train set)
     global_step, local_half, local_step, n_grad, n_circles, circle_points, global_metric, query_batch :
@@ -122,6 +123,8 @@ class NeuralMapLocalizer(Localizer):
     param_spec = {
         "n_regions": Param(Interval(int, 1, None), "Taylor-expansion regions per axis (n_regions^2 regions)"),
         "atoms_per_region": Param(Interval(int, 1, None), "atoms per region"),
+        "region_overlap": Param(Interval(float, 0, 1, closed="right"),
+                                "blend width between neighbouring Taylor regions (region widths)"),
         "hidden": Param(Interval(int, 1, None), "width of the weight MLP"),
         "n_layers": Param(Interval(int, 1, None), "hidden layers of the weight MLP"),
         "n_ff": Param(Interval(int, 0, None), "Fourier features of the low-frequency position embedding"),
@@ -143,7 +146,8 @@ class NeuralMapLocalizer(Localizer):
         "seed": SEED, "progress": PROGRESS,
     }
 
-    def __init__(self, *, n_regions: int = 1, atoms_per_region: int = 32, hidden: int = 64, n_layers: int = 2,
+    def __init__(self, *, n_regions: int = 1, atoms_per_region: int = 32, region_overlap: float = 1.0,
+                 hidden: int = 64, n_layers: int = 2,
                  n_ff: int = 16, ff_max_cycles_per_m: float = 1.5, epochs: int = 600, batch_size: int = 128,
                  lr: float = 3e-3, patience: int = 60, val_fraction: float = 0.1, global_step: float = 0.125,
                  local_half: float = 0.25, local_step: float = 0.0625, n_grad: int = 40, n_circles: int = 2,
@@ -151,6 +155,7 @@ class NeuralMapLocalizer(Localizer):
                  device: str = "auto", seed: int = 0, progress: bool = False):
         self.n_regions = n_regions
         self.atoms_per_region = atoms_per_region
+        self.region_overlap = region_overlap
         self.hidden = hidden
         self.n_layers = n_layers
         self.n_ff = n_ff
@@ -206,11 +211,13 @@ class NeuralMapLocalizer(Localizer):
             raise DataError(f"neuralmap assumes users on one plane; training heights span {np.ptp(pos[:, 2]):.3f} m "
                             f"(> lambda/4 = {self.wavelength_ / 4:.3f} m)")
         init = init_atoms(pos, h, wavelength=self.wavelength_, n_regions=(self.n_regions, self.n_regions),
-                          atoms_per_region=self.atoms_per_region, seed=self.seed, device=dev,
+                          atoms_per_region=self.atoms_per_region, seed=self.seed, overlap=self.region_overlap,
+                          device=dev,
                           progress=self.progress)
         self.model_ = build_model_based_map(init, lo=self.lo_, hi=self.hi_, wavelength=self.wavelength_,
                                             hidden=self.hidden, n_layers=self.n_layers, n_ff=self.n_ff,
-                                            ff_max_cycles_per_m=self.ff_max_cycles_per_m, seed=self.seed)
+                                            ff_max_cycles_per_m=self.ff_max_cycles_per_m,
+                                            overlap=self.region_overlap, seed=self.seed)
         result = train_map(self.model_, pos, h, epochs=self.epochs, batch_size=self.batch_size,
                            lr=self.lr, val_fraction=self.val_fraction, patience=self.patience,
                            seed=self.seed, device=dev, progress=self.progress, desc="neuralmap")
@@ -258,4 +265,5 @@ class NeuralMapLocalizer(Localizer):
             wave_vectors=np.zeros((d, 3)), psi_a=np.zeros((d, a), complex), psi_f=np.zeros((d, s), complex),
             w0=np.ones(d, complex), atom_region=np.zeros(d, np.int64), centroids_x=np.zeros(r),
             centroids_y=np.zeros(r), z_ref=cfg["z_ref"], lo=self.lo_, hi=self.hi_, wavelength=cfg["wavelength"],
-            hidden=cfg["hidden"], n_layers=cfg["n_layers"], ff_freqs=np.zeros((2, cfg["n_ff"])))
+            hidden=cfg["hidden"], n_layers=cfg["n_layers"], ff_freqs=np.zeros((2, cfg["n_ff"])),
+            overlap=cfg.get("overlap", 1.0))

@@ -103,8 +103,16 @@ class FourierEmbedding(nn.Module):
         return torch.cat([u, torch.sin(ang), torch.cos(ang)], dim=1)
 
 
-def region_windows(x: torch.Tensor, centroids_x: torch.Tensor, centroids_y: torch.Tensor) -> torch.Tensor:
+def region_windows(x: torch.Tensor, centroids_x: torch.Tensor, centroids_y: torch.Tensor,
+                   overlap: float = 1.0) -> torch.Tensor:
     """Raised-cosine partition of unity over a ``R_x x R_y`` grid of region centroids.
+
+    Along each axis, with ``u = (v - c_j) / step`` the offset from centroid ``j`` in centroid spacings,
+    region ``j`` has weight 1 for ``|u| <= (1 - overlap) / 2`` and falls as a raised cosine to 0 at
+    ``|u| = (1 + overlap) / 2``: the blend between neighbouring regions is ``overlap`` spacings wide,
+    centred on their common cell border. ``overlap = 1`` gives the full tents (each region weighted up to
+    its neighbours' centroids); a smaller one confines every region's atoms to its cell plus a margin of
+    ``overlap / 2`` spacings.
 
     Parameters
     ----------
@@ -114,6 +122,8 @@ def region_windows(x: torch.Tensor, centroids_x: torch.Tensor, centroids_y: torc
         Increasing (m).
     centroids_y : torch.Tensor, float32 [R_y]
         Increasing (m).
+    overlap : float
+        Width of the blend at each border, in centroid spacings, in (0, 1].
 
     Returns
     -------
@@ -129,7 +139,8 @@ def region_windows(x: torch.Tensor, centroids_x: torch.Tensor, centroids_y: torc
         t = (v[:, None] - c[None, :]) / step
         # edges: beyond the first/last centroid the edge tent saturates at 1
         t = torch.cat([t[:, :1].clamp(min=0.0), t[:, 1:-1], t[:, -1:].clamp(max=0.0)], dim=1)
-        w = torch.cos(0.5 * math.pi * t.clamp(-1.0, 1.0)) ** 2
+        a = ((t.abs() - 0.5 * (1.0 - overlap)) / overlap).clamp(0.0, 1.0)
+        w = torch.cos(0.5 * math.pi * a) ** 2
         return w
 
     wx = tents(x[:, 0], centroids_x)
@@ -152,6 +163,7 @@ class ModelBasedChannelMap(nn.Module):
     lo, hi : [2] float, metres, xy bounding box of the mapped area
     wavelength : float, metres (carrier)
     hidden, n_layers : size of the weight MLP
+    overlap : float, width of the blend between neighbouring regions in centroid spacings (``region_windows``)
     ff_freqs : [2, F] float, cycles per metre, Fourier-embedding frequencies (low: << 1/lambda)
 
     Forward
@@ -162,7 +174,7 @@ class ModelBasedChannelMap(nn.Module):
     kind = "model-based"
 
     def __init__(self, *, wave_vectors, psi_a, psi_f, w0, atom_region, centroids_x, centroids_y, z_ref,
-                 lo, hi, wavelength, hidden=64, n_layers=2, ff_freqs=None):
+                 lo, hi, wavelength, hidden=64, n_layers=2, ff_freqs=None, overlap=1.0):
         super().__init__()
         d = len(wave_vectors)
         self.config = {
@@ -170,7 +182,11 @@ class ModelBasedChannelMap(nn.Module):
             "n_subcarriers": int(np.shape(psi_f)[1]),
             "hidden": int(hidden), "n_layers": int(n_layers), "wavelength": float(wavelength),
             "z_ref": float(z_ref), "n_ff": int(0 if ff_freqs is None else np.shape(ff_freqs)[1]),
+            "overlap": float(overlap),
         }
+        if not 0.0 < overlap <= 1.0:
+            raise ParameterError(f"overlap={overlap}; expected in (0, 1]")
+        self.overlap = float(overlap)
         self.wavelength = float(wavelength)
         self.k = nn.Parameter(torch.as_tensor(np.asarray(wave_vectors, dtype=np.float32)))
         self.psi_a = nn.Parameter(torch.as_tensor(as_real(np.asarray(psi_a))))
@@ -227,7 +243,7 @@ class ModelBasedChannelMap(nn.Module):
         """
         out = self.mlp(self.embed(x)).view(x.shape[0], -1, 2)
         w = self.w_scale * as_complex(out) + as_complex(self.w0)[None, :]
-        win = region_windows(x, self.centroids_x, self.centroids_y)[:, self.atom_region]
+        win = region_windows(x, self.centroids_x, self.centroids_y, self.overlap)[:, self.atom_region]
         return w * win
 
     def coefficients(self, x: torch.Tensor) -> torch.Tensor:
@@ -307,7 +323,7 @@ def model_bytes(model: nn.Module) -> int:
 
 def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hidden: int = 64,
                           n_layers: int = 2, n_ff: int = 16, ff_max_cycles_per_m: float = 1.5,
-                          seed: int = 0) -> ModelBasedChannelMap:
+                          overlap: float = 1.0, seed: int = 0) -> ModelBasedChannelMap:
     """Build the model-based map from an atom initialisation (``atoms.init_atoms`` output).
 
     ``n_ff`` random isotropic Fourier frequencies (cycles per metre) with radii uniform up to
@@ -330,6 +346,8 @@ def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hi
         Fourier features of the embedding.
     ff_max_cycles_per_m : float
         Their highest frequency (1/m), below ``0.5 / wavelength``.
+    overlap : float
+        Blend width between neighbouring regions (centroid spacings, ``region_windows``).
     seed : int
 
     Returns
@@ -355,5 +373,5 @@ def build_model_based_map(init: dict[str, Any], *, lo, hi, wavelength: float, hi
             wave_vectors=init["wave_vectors"], psi_a=init["psi_a"], psi_f=init["psi_f"], w0=init["w0"],
             atom_region=init["atom_region"], centroids_x=init["centroids_x"], centroids_y=init["centroids_y"],
             z_ref=init["z_ref"], lo=lo, hi=hi, wavelength=wavelength, hidden=hidden, n_layers=n_layers,
-            ff_freqs=freqs,
+            ff_freqs=freqs, overlap=overlap,
         )
