@@ -8,7 +8,8 @@ NLOS variant, and ``--small`` shrinks the chosen preset to seconds on a CPU (for
 64 antennas and 2 x 2 regions for ``full``).
 
 Writes the chatelier2025 report into ``--out``/``report`` (``report.md``, ``report.json``, ``report.html``,
-figures) and ``--out``/``bench.json``: machine, configuration, wall time, peak resident memory of the
+figures) and ``--out``/``bench.json``: machine, configuration, wall and CPU time (all threads of the
+process), the load average (1-minute at the start, 15-minute at the end), peak resident memory of the
 process (and of the GPU when one is used) and the headline numbers.
 
 Usage: ``python bench/neuralmap_full.py [--preset full] [--scene chatelier-plane] [--small] --out DIR``
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import resource
 import sys
 import time
@@ -122,13 +124,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args(argv)
     cfg = configure(args.preset, args.scene, args.small, args.device, args.set)
-    t0 = time.perf_counter()
+    t0, c0, load0 = time.perf_counter(), time.process_time(), os.getloadavg()[0]
     args.out.mkdir(parents=True, exist_ok=True)
     report = run(args.out / "report", config=cfg, seed=args.seed, progress=args.progress, overwrite=True)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = {"benchmark": "neuralmap_full", "preset": args.preset, "overrides": args.set, "small": args.small,
               "scene": args.scene, "seed": args.seed, "machine": machine_info(), "config": dataclasses.asdict(cfg),
-              "wall_time_s": elapsed,
+              "wall_time_s": elapsed, "cpu_time_s": cpu,
+              "load_average": {"start": load0, "end_15min": os.getloadavg()[2]},
               "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
               "peak_gpu_gb": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None,
               **headline(report.tables)}

@@ -25,6 +25,7 @@ def test_small_full_run_writes_report_and_bench_json(tmp_path):
     saved = json.loads((tmp_path / "full" / "bench.json").read_text())
     assert saved["preset"] == "full" and saved["small"] and saved["config"]["n_antennas"] == 64
     assert saved["config"]["n_regions"] == 2 and saved["peak_rss_gb"] > 0 and saved["wall_time_s"] > 0
+    assert saved["cpu_time_s"] > 0 and saved["load_average"]["start"] >= 0
     nm = result["localization"]["neuralmap @ 20 dB"]
     assert nm["median / PEB median"] == pytest.approx(nm["median (m)"] / nm["PEB median (m)"])
     assert nm["median (m)"] < result["localization"]["nn-pi @ 20 dB"]["median (m)"]
