@@ -17,7 +17,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "radiomap"
 LAYERS = (
-    ("errors", "jsonable", "memory", "registry", "params", "parallel"),
+    ("errors", "jsonable", "memory", "registry", "params", "parallel", "threads"),
     ("atomic", "hdf5", "shards"),
     ("scene",),
     ("channel", "mobility"),
