@@ -52,6 +52,9 @@ class TDCConfig:
     smooth_weight: float = 1.0  # weight of the label-smoothing term (chosen)
     log_doppler: bool = True  # feed log10 of the normalised Doppler profile (chosen; see docs)
     doppler_bins: int = 0  # keep Doppler bins -K..K around 0 (0: all); far bins hold noise at walking speed
+    standardize: bool = True  # per-bin standardisation of the Doppler input (training-set mean / std)
+    coords: bool = True  # the coordinate branch (False: the Doppler token alone; ablation)
+    coord_fourier: int = 0  # coordinates as sin/cos at this many octaves (1 / 2^k of the span) before the branch
 
 
 @dataclass(frozen=True)
