@@ -64,6 +64,13 @@ VARIANTS = {
     "data-50%": ({}, {}, 1.0, 0.5),
     "data-25%": ({}, {}, 1.0, 0.25),
     "batch256-lr3e-3": ({"train": _train(batch_size=256, lr=3e-3)}, {}, 1.0, 1.0),
+    # combinations of what won above
+    "small-fast": ({"tdc": _tdc(hidden=32, ffn=64, enc_layers=1), "train": _train(batch_size=256, lr=3e-3)}, {},
+                   1.0, 1.0),
+    "small-fast+random-headings": ({"tdc": _tdc(hidden=32, ffn=64, enc_layers=1),
+                                    "train": _train(batch_size=256, lr=3e-3)}, {"dir_headings": "random"}, 1.0, 1.0),
+    "small-fast+no-smoothing": ({"tdc": _tdc(hidden=32, ffn=64, enc_layers=1, smoothing=0.0),
+                                 "train": _train(batch_size=256, lr=3e-3)}, {}, 1.0, 1.0),
 }
 
 
