@@ -2,13 +2,15 @@
 
     OMP_NUM_THREADS=1 python bench/zhao2026_direction_ablation.py [VARIANT ...] [--speed 5] [--budget 90]
                                                                  [--out bench/results/zhao2026_direction_ablation.jsonl]
+    OMP_NUM_THREADS=1 python bench/zhao2026_direction_ablation.py --spatial   # templates of other points
 
 The ``zhao-tbf`` training grid of the ``cpu`` configuration (2 m, 1200 positions) is split by position:
 a seeded 20 % (240 positions) is held out for validation and never trained on; the direction training
 set is the other 960 positions x 16 headings (the test split of ``radiomap bench zhao2026`` is not
 touched). Validation: every held-out position at one uniform random heading, Doppler profiles at 0 and
 20 dB, true coordinates; the template ceiling of the same noisy profiles is reported with each. Each
-variant changes one thing of ``base`` (the ``cpu`` preset, trained over 0-20 dB) under the same wall-clock
+variant changes one thing of ``base`` (:data:`BASE`: the ``cpu`` preset as it was before this ablation,
+trained over 0-20 dB; ``small-fast+no-smoothing`` is the ``cpu`` preset adopted from it) under the same wall-clock
 budget (``--budget`` s, 1 thread); one JSON line per variant is appended to ``--out``.
 """
 
@@ -45,6 +47,9 @@ def _train(**kw):
     return lambda p: dataclasses.replace(p, train_tdc=dataclasses.replace(p.train_tdc, **kw))
 
 
+BASE = dataclasses.replace(  # the cpu preset before this ablation (what every variant changes one thing of)
+    CPU, tdc=dataclasses.replace(CPU.tdc, hidden=64, ffn=128, enc_layers=2, smoothing=0.1),
+    train_tdc=dataclasses.replace(CPU.train_tdc, batch_size=64, lr=1e-3))
 # name -> (preset changes, Settings changes, budget factor, share of the training positions)
 VARIANTS = {
     "base": ({}, {}, 1.0, 1.0),
@@ -100,7 +105,7 @@ def route_for(scene, params, paths, idx, n_cls, n_taps, reps: int):
 def run_variant(name, data, speed_kmh, budget_s, seed=0):
     scene, pos, params, paths, tr_idx, val_idx = data
     preset_kw, st_kw, budget_f, share = VARIANTS[name]
-    preset = CPU
+    preset = BASE
     for fn in preset_kw.values():
         preset = fn(preset)
     st = dataclasses.replace(z.CPU_SETTINGS, **st_kw)
@@ -143,6 +148,40 @@ def run_variant(name, data, speed_kmh, budget_s, seed=0):
     return out
 
 
+def spatial_decay(data, speed_kmh=5.0, offsets=(0.1, 0.25, 0.5, 1.0, 2.0), seed=0) -> list[dict]:
+    """How far the templates of another point still tell the heading: the validation profiles (20 dB and 0 dB, the
+    validation headings and noise of :func:`run_variant`) matched to the templates of a point ``offset`` m away
+    (random horizontal direction, mirrored when outside the floor), and to those of the nearest training position."""
+    scene, pos, params, paths, tr_idx, val_idx = data
+    n_cls, v = CPU.tdc.n_classes, speed_kmh * z.KMH
+    vroute = route_for(scene, params, paths, val_idx, n_cls, CPU.n_taps, 1)
+    vrng = np.random.default_rng(seed + 3)
+    vel_t = random_headings(len(val_idx), v, vrng)
+    true_cls = heading_to_class(vel_t, n_cls)
+    nu_t = vroute.cycles(vroute.arr_test, vel_t, params.power[val_idx] > 0)
+    x_d = {snr: vroute.profiles(vroute.w_test, nu_t, total_power=vroute.ptot_test, snr_db=snr, rng=vrng)
+           for snr in VAL_SNRS}
+    rng = np.random.default_rng(seed + 5)
+    near = tr_idx[np.linalg.norm(pos[val_idx][:, None] - pos[tr_idx][None], axis=-1).argmin(1)]
+    cases = [("own point", 0.0, params, paths, val_idx), ("nearest training position", None, params, paths, near)]
+    for off in offsets:
+        ang = rng.uniform(0, 2 * np.pi, len(val_idx))
+        p2 = pos[val_idx] + off * np.column_stack([np.cos(ang), np.sin(ang), np.zeros(len(val_idx))])
+        p2 = np.where(scene.contains(p2[:, :2])[:, None], p2, 2 * pos[val_idx] - p2)
+        pr, pa = z.trace_params(scene, p2, np.zeros_like(p2))
+        cases.append((f"{off:g} m away", off, pr, pa, np.arange(len(p2))))
+    rows = []
+    for label, off, pr, pa, idx in cases:
+        r = route_for(scene, pr, pa, idx, n_cls, CPU.n_taps, 1)
+        tm = z.direction_templates(r, r.arr_test, r.w_test, pr.power[idx], v)
+        row = {"templates of": label, "offset_m": off, "speed_kmh": speed_kmh}
+        for snr in VAL_SNRS:
+            row[f"acc {snr:g} dB (%)"] = z.template_ceiling(x_d[snr], tm, r.ptot_test, snr, vroute.shape_d, true_cls,
+                                                          v, n_cls)
+        rows.append(row)
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("variants", nargs="*", default=list(VARIANTS))
@@ -151,10 +190,18 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path,
                     default=Path(__file__).with_name("results") / "zhao2026_direction_ablation.jsonl")
+    ap.add_argument("--spatial", action="store_true", help="only the template-vs-distance diagnostic")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     data = build(a.seed)
     a.out.parent.mkdir(parents=True, exist_ok=True)
+    if a.spatial:
+        rows = spatial_decay(data, a.speed, seed=a.seed)
+        out = a.out.with_name("zhao2026_direction_spatial.json")
+        out.write_text(json.dumps(rows, indent=2))
+        for r in rows:
+            print(json.dumps(r))
+        return
     for name in a.variants:
         row = run_variant(name, data, a.speed, a.budget, a.seed)
         print(json.dumps(row), flush=True)

@@ -350,6 +350,10 @@ def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localiza
     nu_t = route.cycles(route.arr_test, vel_t, data.p_test.power > 0)
     n_tp = min(TEMPLATE_POINTS, len(test_pos))  # ceiling: noise-free templates of the test point itself
     templates = direction_templates(route, route.arr_test[:n_tp], route.w_test[:n_tp], data.p_test.power[:n_tp], v)
+    # what the training grid can tell: templates of the nearest direction-training position (true coordinates)
+    near = np.linalg.norm(test_pos[:n_tp, None] - data.train_pos[route.sel][None], axis=-1).argmin(1)
+    w_grid, ptot_grid = route.w_train[::n_cls][near], route.ptot_train[::n_cls][near]
+    grid_templates = direction_templates(route, route.arr_train[near], w_grid, data.p_train.power[route.sel][near], v)
     row, snr_rows, confusion = {}, [], None
     for snr in sorted(set(st.snrs_db) | {st.snr_train_db}):
         x_d = route.profiles(route.w_test, nu_t, total_power=route.ptot_test, snr_db=snr, rng=rng)
@@ -360,7 +364,9 @@ def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localiza
         if snr == st.snr_train_db:
             row = {"speed (km/h)": speed, "Fusion-TDC (%)": acc,
                    "Fusion-TDC, true coords (%)": 100 * accuracy(true_cls, tdc.predict(ds)),
-                   "template ceiling (%)": ceiling, "Fusion-TDC / ceiling": acc / ceiling if ceiling else None}
+                   "template ceiling (%)": ceiling, "Fusion-TDC / ceiling": acc / ceiling if ceiling else None,
+                   "nearest-grid templates (%)": template_ceiling(x_d, grid_templates, ptot_grid, snr, route.shape_d,
+                                                                  true_cls, v, n_cls)}
             confusion = confusion_matrix(true_cls, pred, n_cls) if sweep else None
         if snr in st.snrs_db:
             snr_rows.append({"speed (km/h)": speed, "SNR (dB)": snr, "Fusion-TDC accuracy (%)": acc,
@@ -458,7 +464,9 @@ def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Lo
                           f"ceiling': each of the first {TEMPLATE_POINTS} test profiles matched to the expected "
                           f"profiles (noise-free + mean noise floor) of the same point for {TEMPLATE_HEADINGS} "
                           "headings (knows the exact channel; what (Doppler profile, coordinates) can tell at this "
-                          "SNR)")
+                          "SNR). 'nearest-grid templates': the same matching against the templates of the nearest "
+                          "direction-training position to the true point (what the training grid itself can tell "
+                          "a classifier that knows the coordinates exactly)")
     rng_db = st.dir_train_snr_db
     train_snr = (f"trained over SNRs uniform in {rng_db[0]:g}-{rng_db[1]:g} dB (fresh SNR and noise per example "
                  "and epoch)" if rng_db else f"trained at {st.snr_train_db:g} dB")
