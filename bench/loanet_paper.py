@@ -1,6 +1,6 @@
 """LOA-Net at the ``paper`` configuration end to end on one GPU (about 10 minutes of device time).
 
-    python bench/loanet_paper.py [--budget-reg 270] [--budget-tdc 150] [--speeds 5] [--out FILE]
+    python bench/loanet_paper.py [--budget-reg 240] [--budget-tdc 120] [--speeds 5] [--out FILE]
     python bench/loanet_paper.py --small          # reduced size on CPU (CI, tests): seconds
 
 Full size (the default; needs CUDA, refuses to start without it unless ``--device cpu``): the
@@ -12,8 +12,9 @@ of ``--speeds`` (km/h), Fusion-TDC over SNRs uniform in 0-20 dB (``--budget-tdc`
 the localization error at every SNR, direction accuracy with DE-MaskDETR coordinates and the
 template ceiling at every speed and SNR, timings and the machine, as JSON (``--out``).
 
-Planned device time (H200, estimate before the first run): data ~2 min (tracing and TBFs run on the
-CPU), DE-MaskDETR 270 s, Fusion-TDC 150 s per speed, testing < 1 min: ~10 min at one speed.
+Planned device time (an estimate; this script has not yet run on a GPU): data and Doppler profiles ~3 min
+(tracing, TBFs and the 4800 x 16 direction profiles run on the CPU), DE-MaskDETR 240 s, Fusion-TDC 120 s
+per speed, testing ~1 min: ~10 min at one speed. The JSON's ``timings`` say where the time went.
 
 ``--small``: 12 m grid, 12 test points, 8 direction positions, one epoch each, 0 and 20 dB, on the CPU (1 thread);
 the same code path and the same networks, for tests.
@@ -93,8 +94,8 @@ def run(args) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="reduced size on the CPU (tests)")
-    ap.add_argument("--budget-reg", type=float, default=270.0, help="DE-MaskDETR wall-clock budget (s)")
-    ap.add_argument("--budget-tdc", type=float, default=150.0, help="Fusion-TDC budget per speed (s)")
+    ap.add_argument("--budget-reg", type=float, default=240.0, help="DE-MaskDETR wall-clock budget (s)")
+    ap.add_argument("--budget-tdc", type=float, default=120.0, help="Fusion-TDC budget per speed (s)")
     ap.add_argument("--speeds", type=float, nargs="+", default=[5.0], help="direction speeds (km/h)")
     ap.add_argument("--device", default=None, help="torch device (default: cuda if available; cpu with --small)")
     ap.add_argument("--seed", type=int, default=0)
