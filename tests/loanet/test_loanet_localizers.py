@@ -174,7 +174,9 @@ def test_zhao2026_runs_end_to_end_at_a_tiny_size(tmp_path):
     assert set(rows) == {"wknn-tbf", "cnn2d", "cnn3d", "ec-maskdetr", "de-maskdetr", "centroid"}
     speeds = [r["speed (km/h)"] for r in rep.tables["table6_direction_vs_speed"]["rows"]]
     assert speeds == [5.0, 30.0]
-    assert [r["SNR (dB)"] for r in rep.tables["table7_direction_vs_snr"]["rows"]] == [0.0, 20.0]
+    t7 = rep.tables["table7_direction_vs_snr"]["rows"]
+    assert [(r["speed (km/h)"], r["SNR (dB)"]) for r in t7] == [(5.0, 0.0), (5.0, 20.0), (30.0, 0.0), (30.0, 20.0)]
+    assert all(0 <= r["template ceiling (%)"] <= 100 and 0 <= r["Fusion-TDC accuracy (%)"] <= 100 for r in t7)
     curves = {r["method"]: r for r in rep.tables["training_localization"]["rows"]}
     assert set(curves) == {"cnn2d", "cnn3d", "ec-maskdetr", "de-maskdetr"}
     assert all(r["epochs"] >= 1 and r["stopped"] for r in curves.values())

@@ -30,10 +30,12 @@ from radiomap.features.tbf import tb_shapes, tbf_from_beam_params
 from radiomap.localize.loanet import (
     CNN2D,
     CNN3D,
+    DOPPLER_NOISE,
     TBFWKNN,
     FusionTDCDirection,
     LOANet,
     continuous_csi_direction,
+    doppler_noise_reference,
     get_preset,
     heading_to_class,
     matched_template_classes,
@@ -64,7 +66,9 @@ class Settings:
     budget_tdc_s: float | None = None  # per Fusion-TDC training
     threads: int = 1  # torch threads; >1 thrashes on a shared 2-core machine (measured 30x slower per step)
     train_speed_kmh: float = 5.0  # speed of the localization data's random headings
-    snr_sweep_speed_kmh: float = 5.0  # speed of Table VII (direction vs SNR) and of the confusion matrix
+    snr_sweep_speed_kmh: float = 5.0  # speed of the confusion matrix (Table VII covers every speed)
+    dir_train_snr_db: tuple[float, float] | None = (0.0, 20.0)  # Fusion-TDC SNR range (None: snr_train_db only)
+    dir_headings: str = "centres"  # training headings per position: the C class centres, or C uniform "random"
 
 
 CPU_SETTINGS = Settings("cpu", grid_m=2.0, n_test=600, n_dir_train_pos=1200, budget_tdc_s=90.0)
@@ -242,10 +246,12 @@ class _DopplerRoute:
         return bs.doppler_profile(bs.doppler_profile_from_weights(weights, nu, self.shape_d, **kw))
 
 
-def _doppler_route(scene, data: Fingerprints, st: Settings, n_cls: int, kw: dict, rng) -> _DopplerRoute:
+def _doppler_route(scene, data: Fingerprints, st: Settings, n_cls: int, kw: dict, rng,
+                   sel: np.ndarray | None = None) -> _DopplerRoute:
     _, shape_d = tb_shapes(scene, kw["n_taps"])
     n_train = len(data.train_pos)
-    sel = np.sort(rng.permutation(n_train)[:min(st.n_dir_train_pos, n_train)])
+    if sel is None:
+        sel = np.sort(rng.permutation(n_train)[:min(st.n_dir_train_pos, n_train)])
     p_sel = data.p_train.subset(sel)
     return _DopplerRoute(
         scene, shape_d, sel,
@@ -257,7 +263,7 @@ def _doppler_route(scene, data: Fingerprints, st: Settings, n_cls: int, kw: dict
 
 def direction_task(scene, data: Fingerprints, loc: Localization, st: Settings, n_cls: int, kw: dict,
                    est_kw: dict, rng) -> Direction:
-    """Table VI (every speed at the training SNR) and VII (every SNR at ``st.snr_sweep_speed_kmh``)."""
+    """Table VI (every speed at the training SNR) and VII (every speed x every SNR, with its own ceiling)."""
     route = _doppler_route(scene, data, st, n_cls, kw, rng)
     rows, vs_snr, confusion, training, tdc = [], [], None, {}, None
     for speed in st.speeds_kmh:
@@ -272,46 +278,101 @@ def direction_task(scene, data: Fingerprints, loc: Localization, st: Settings, n
     return Direction(rows, vs_snr, confusion, training, tdc)
 
 
+def direction_training_set(route: _DopplerRoute, positions: np.ndarray, power: np.ndarray, n_cls: int, v: float,
+                           st: Settings, rng, meta: dict) -> CSIDataset:
+    """Every direction-task position x ``n_cls`` headings at speed ``v`` (m/s): the class centres
+    (``st.dir_headings == "centres"``) or uniform random headings. With ``st.dir_train_snr_db`` the Doppler
+    profiles are noise-free and carry the :data:`DOPPLER_NOISE` reference (Fusion-TDC draws the SNR per
+    example and epoch); else they are noisy at ``st.snr_train_db``. ``positions [n, 3]``, ``power [n, L]``."""
+    n_sel = len(positions)
+    if st.dir_headings == "centres":
+        vel = np.broadcast_to(class_headings(n_cls, v), (n_sel, n_cls, 3))
+    elif st.dir_headings == "random":
+        vel = random_headings(n_sel * n_cls, v, rng).reshape(n_sel, n_cls, 3)
+    else:
+        raise ValueError(f"dir_headings = {st.dir_headings!r}, expected 'centres' or 'random'")
+    nu = route.cycles(route.arr_train, vel, power > 0)
+    feats = {}
+    if st.dir_train_snr_db is None:
+        feats[route.x_d_key] = route.profiles(route.w_train, nu, total_power=route.ptot_train,
+                                              snr_db=st.snr_train_db, rng=rng)
+    else:
+        raw = bs.doppler_profile_from_weights(route.w_train, nu, route.shape_d)
+        feats[route.x_d_key], feats[DOPPLER_NOISE] = doppler_noise_reference(
+            raw, route.ptot_train, route.shape_d.n_a, route.shape_d.n_beams * route.shape_d.n_g)
+    return CSIDataset(None, positions=np.repeat(positions, n_cls, axis=0), velocity=vel.reshape(-1, 3),
+                      features=feats, meta=meta)
+
+
 def _train_direction(route: _DopplerRoute, data: Fingerprints, st: Settings, n_cls: int, v: float,
                      est_kw: dict, rng) -> FusionTDCDirection:
-    """Fusion-TDC on every selected training position x the 16 class-centre headings at speed ``v`` (m/s)."""
-    n_sel = len(route.sel)
-    cls_rep = np.tile(np.arange(n_cls), n_sel)
-    vel = class_headings(n_cls, v)
-    nu = route.cycles(route.arr_train, np.broadcast_to(vel, (n_sel, n_cls, 3)), data.p_train.power[route.sel] > 0)
-    x_d = route.profiles(route.w_train, nu, total_power=route.ptot_train, snr_db=st.snr_train_db, rng=rng)
-    train = CSIDataset(None, positions=np.repeat(data.train_pos[route.sel], n_cls, axis=0), velocity=vel[cls_rep],
-                       features={route.x_d_key: x_d}, meta=data.train.meta)
-    return FusionTDCDirection(preset=st.preset, max_time_s=st.budget_tdc_s, **est_kw).fit(train)
+    """Fusion-TDC on every selected training position x ``n_cls`` headings at speed ``v`` (m/s)."""
+    train = direction_training_set(route, data.train_pos[route.sel], data.p_train.power[route.sel], n_cls, v, st,
+                                   rng, data.train.meta)
+    return FusionTDCDirection(preset=st.preset, max_time_s=st.budget_tdc_s, train_snr_db=st.dir_train_snr_db,
+                              **est_kw).fit(train)
+
+
+def direction_templates(route: _DopplerRoute, arrival: np.ndarray, w: np.ndarray, power: np.ndarray, v: float
+                        ) -> np.ndarray:
+    """Noise-free raw Doppler profiles ``[n, TEMPLATE_HEADINGS, T]`` of ``n`` points for the template headings."""
+    n_tp = len(arrival)
+    vel_k = class_headings(TEMPLATE_HEADINGS, v)
+    nu_k = route.cycles(arrival, np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)), power > 0)
+    raw = bs.doppler_profile_from_weights(np.repeat(w, TEMPLATE_HEADINGS, axis=0), nu_k, route.shape_d)
+    return raw.reshape(n_tp, TEMPLATE_HEADINGS, -1)
+
+
+def template_ceiling(x_d: np.ndarray, templates: np.ndarray, total_power: np.ndarray, snr_db: float | None,
+                     shape_d: bs.TBShape, true_cls: np.ndarray, v: float, n_cls: int) -> float:
+    """Accuracy (%) of the matched-template classifier on the first ``n = len(templates)`` noisy profiles
+    ``x_d``: each is matched to the EXPECTED profiles at its SNR of its own point for the template headings
+    (noise-free raw ``templates [n, K, T]`` plus the mean noise power ``sigma^2 x cells`` of every bin, then
+    peak-normalised), so the ceiling at each SNR sees the same noise as the profile it classifies."""
+    n_tp = len(templates)
+    tm = np.asarray(templates, dtype=np.float64)
+    if snr_db is not None:
+        floor = bs.noise_variance_for_snr(np.asarray(total_power[:n_tp]), snr_db, shape_d.n_a)
+        tm = tm + (floor * shape_d.n_beams * shape_d.n_g)[:, None, None]
+    tm = (tm / np.maximum(tm.max(-1, keepdims=True), 1e-300)).astype(np.float32)
+    pred = matched_template_classes(x_d[:n_tp], tm, heading_to_class(class_headings(TEMPLATE_HEADINGS, v), n_cls))
+    return 100 * accuracy(true_cls[:n_tp], pred)
 
 
 def _test_direction(tdc, route: _DopplerRoute, data: Fingerprints, loc: Localization, st: Settings, n_cls: int,
                     speed: float, sweep: bool, kw: dict, rng) -> tuple[dict, list[dict], np.ndarray | None]:
-    """Accuracy at random test headings (DE-MaskDETR coordinates, true ones, template ceiling, continuous CSI)."""
+    """Accuracy at random test headings (DE-MaskDETR coordinates, true ones, template ceiling, continuous CSI)
+    at every SNR, each with the template ceiling of the same noisy profiles."""
     v, test_pos = speed * KMH, data.test_pos
     de_xyz = loc.predictions["de-maskdetr"]
     vel_t = random_headings(len(test_pos), v, rng)
     true_cls = heading_to_class(vel_t, n_cls)
     nu_t = route.cycles(route.arr_test, vel_t, data.p_test.power > 0)
     n_tp = min(TEMPLATE_POINTS, len(test_pos))  # ceiling: noise-free templates of the test point itself
-    vel_k = class_headings(TEMPLATE_HEADINGS, v)
-    nu_k = route.cycles(route.arr_test[:n_tp], np.broadcast_to(vel_k, (n_tp, TEMPLATE_HEADINGS, 3)),
-                        data.p_test.power[:n_tp] > 0)
-    templates = route.profiles(np.repeat(route.w_test[:n_tp], TEMPLATE_HEADINGS, axis=0), nu_k)
-    templates = templates.reshape(n_tp, TEMPLATE_HEADINGS, -1)
+    templates = direction_templates(route, route.arr_test[:n_tp], route.w_test[:n_tp], data.p_test.power[:n_tp], v)
+    # what the training grid can tell: templates of the nearest direction-training position (true coordinates)
+    near = np.linalg.norm(test_pos[:n_tp, None] - data.train_pos[route.sel][None], axis=-1).argmin(1)
+    w_grid, ptot_grid = route.w_train[::n_cls][near], route.ptot_train[::n_cls][near]
+    grid_templates = direction_templates(route, route.arr_train[near], w_grid, data.p_train.power[route.sel][near], v)
     row, snr_rows, confusion = {}, [], None
-    for snr in (st.snrs_db if sweep else (st.snr_train_db,)):
+    for snr in sorted(set(st.snrs_db) | {st.snr_train_db}):
         x_d = route.profiles(route.w_test, nu_t, total_power=route.ptot_test, snr_db=snr, rng=rng)
         ds = CSIDataset(None, positions=test_pos, features={route.x_d_key: x_d}, meta=data.train.meta)
         pred = tdc.predict(ds, coordinates=de_xyz)
+        acc = 100 * accuracy(true_cls, pred)
+        ceiling = template_ceiling(x_d, templates, route.ptot_test, snr, route.shape_d, true_cls, v, n_cls)
         if snr == st.snr_train_db:
-            ceiling = matched_template_classes(x_d[:n_tp], templates, heading_to_class(vel_k, n_cls))
-            row = {"speed (km/h)": speed, "Fusion-TDC (%)": 100 * accuracy(true_cls, pred),
+            row = {"speed (km/h)": speed, "Fusion-TDC (%)": acc,
                    "Fusion-TDC, true coords (%)": 100 * accuracy(true_cls, tdc.predict(ds)),
-                   "template ceiling (%)": 100 * accuracy(true_cls[:n_tp], ceiling)}
+                   "template ceiling (%)": ceiling, "Fusion-TDC / ceiling": acc / ceiling if ceiling else None,
+                   "nearest-grid templates (%)": template_ceiling(x_d, grid_templates, ptot_grid, snr, route.shape_d,
+                                                                  true_cls, v, n_cls)}
             confusion = confusion_matrix(true_cls, pred, n_cls) if sweep else None
-        if sweep:
-            snr_rows.append({"SNR (dB)": snr, "Fusion-TDC accuracy (%)": 100 * accuracy(true_cls, pred)})
+        if snr in st.snrs_db:
+            snr_rows.append({"speed (km/h)": speed, "SNR (dB)": snr, "Fusion-TDC accuracy (%)": acc,
+                             "template ceiling (%)": ceiling,
+                             "Fusion-TDC / ceiling": acc / ceiling if ceiling else None,
+                             "Fusion-TDC / chance": acc / (100 / n_cls)})
     # continuous CSI: DE-MaskDETR positions one frame apart, direction of the change
     o = route.scene.ofdm
     pos2 = test_pos + vel_t * (o.n_symbols * o.symbol_duration)
@@ -377,7 +438,8 @@ def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Lo
         "n_dir_train": int(min(st.n_dir_train_pos, len(data.train_pos)) * n_cls), "seed": run_info["seed"],
         "device": run_info["device"], "threads": torch.get_num_threads(), "n_taps_stored": shape_ad.n_g,
         "energy_in_stored_taps": data.tap_energy, "tb_shape": list(shape_d.tb), "budget_reg_s": st.budget_reg_s,
-        "budget_tdc_s": st.budget_tdc_s, "error": "3-D Euclidean (m)",
+        "budget_tdc_s": st.budget_tdc_s, "dir_train_snr_db": st.dir_train_snr_db, "dir_headings": st.dir_headings,
+        "error": "3-D Euclidean (m)",
         "split": "grid training points vs independent random test points",
     }
     rep = Report("Seed 002: triple-beam fingerprints and LOA-Net (zhao-tbf)", out_dir, settings, overwrite=overwrite,
@@ -399,11 +461,18 @@ def write_report(out_dir: Path, scene, st: Settings, data: Fingerprints, loc: Lo
     rep.add_table("table5_de_vs_snr", table5, caption="DE-MaskDETR trained at 20 dB, tested at each SNR")
     rep.add_table("table6_direction_vs_speed", direction.rows,
                   caption="Direction accuracy at 20 dB (DE-MaskDETR coordinates unless stated). 'template "
-                          f"ceiling': each of the first {TEMPLATE_POINTS} test profiles matched to noise-free "
-                          f"profiles of the same point for {TEMPLATE_HEADINGS} headings (knows the exact channel; "
-                          "what (Doppler profile, coordinates) can tell at this SNR)")
+                          f"ceiling': each of the first {TEMPLATE_POINTS} test profiles matched to the expected "
+                          f"profiles (noise-free + mean noise floor) of the same point for {TEMPLATE_HEADINGS} "
+                          "headings (knows the exact channel; what (Doppler profile, coordinates) can tell at this "
+                          "SNR). 'nearest-grid templates': the same matching against the templates of the nearest "
+                          "direction-training position to the true point (what the training grid itself can tell "
+                          "a classifier that knows the coordinates exactly)")
+    rng_db = st.dir_train_snr_db
+    train_snr = (f"trained over SNRs uniform in {rng_db[0]:g}-{rng_db[1]:g} dB (fresh SNR and noise per example "
+                 "and epoch)" if rng_db else f"trained at {st.snr_train_db:g} dB")
     rep.add_table("table7_direction_vs_snr", direction.vs_snr,
-                  caption=f"Fusion-TDC accuracy at {st.snr_sweep_speed_kmh:g} km/h")
+                  caption=f"Fusion-TDC accuracy ({train_snr}) at every speed and SNR, each with the template ceiling "
+                          f"of the same noisy test profiles (first {TEMPLATE_POINTS} points)")
     rep.add_table("table8_complexity", cplx, caption="Forward FLOPs per sample (torch FlopCounterMode)")
     rep.add_table("timings", [{"stage": k, "seconds": v} for k, v in timings.items()]
                   + [{"stage": f"fusion-tdc {s} km/h", "seconds": None, **i} for s, i in direction.training.items()])

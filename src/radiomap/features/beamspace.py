@@ -228,6 +228,24 @@ def fejer(x: np.ndarray, n: int) -> np.ndarray:
     return np.where(small, 1.0 - (n * n - 1) * (np.pi * x) ** 2 / 3.0, out)
 
 
+def fejer_grid(x: np.ndarray, n: int) -> np.ndarray:
+    """:func:`fejer` at ``x[..., None] - q / n`` for ``q = 0..n-1``, ``[..., n]``, without a transcendental per
+    grid point: ``sin(pi n (x - q/n))^2 = sin(pi n x)^2`` and ``sin(pi (x - q/n))`` by the difference formula
+    (same values as :func:`fejer` to ~1e-12)."""
+    x = np.asarray(x, dtype=np.float64)
+    q = np.pi * np.arange(n) / n
+    num = np.sin(np.pi * n * x)[..., None] ** 2
+    s = np.sin(np.pi * x)[..., None] * np.cos(q) - np.cos(np.pi * x)[..., None] * np.sin(q)
+    small = np.abs(s) < 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / (n * n * np.where(small, 1.0, s * s))
+    if small.any():
+        d = x[..., None] - np.arange(n) / n
+        d = d - np.round(d)
+        out = np.where(small, 1.0 - (n * n - 1) * (np.pi * d) ** 2 / 3.0, out)
+    return out
+
+
 def path_responses(params: BeamParams, shape: TBShape) -> dict[str, np.ndarray]:
     """Closed-form per-path TB power responses (the separable factors of eq. 20).
 
@@ -378,7 +396,6 @@ def doppler_profile_from_weights(weights: np.ndarray, nu: np.ndarray, shape: TBS
     """Raw ``X_D [N, n_t]`` float32 from :func:`doppler_weights` ``[N, L]`` and Doppler ``nu [N, L]``
     (cycles per symbol); equals ``compact_tbf(...)[1]``. With ``snr_db`` pass ``total_power = sum_l P_l``
     ``[N]`` and ``rng``."""
-    q = np.arange(shape.n_t) / shape.n_t
     s2 = None
     if snr_db is not None:
         if rng is None or total_power is None:
@@ -387,7 +404,7 @@ def doppler_profile_from_weights(weights: np.ndarray, nu: np.ndarray, shape: TBS
     out = np.empty((len(weights), shape.n_t), dtype=np.float32)
     for s in range(0, len(weights), 1024):
         sl = slice(s, s + 1024)
-        t = shape.n_t * fejer(nu[sl][..., None] - q, shape.n_t)
+        t = shape.n_t * fejer_grid(nu[sl], shape.n_t)
         out[sl] = _doppler_from_weights(weights[sl], t, None if s2 is None else s2[sl],
                                         shape.n_beams * shape.n_g, rng)
     return out

@@ -11,14 +11,18 @@
 from radiomap.localize.loanet.baselines import CNN2D, CNN3D, TBFWKNN
 from radiomap.localize.loanet.config import CPU, PAPER, PRESETS, get_preset
 from radiomap.localize.loanet.direction import (
+    DOPPLER_NOISE,
     FusionTDCDirection,
+    add_doppler_noise,
     class_to_heading,
     continuous_csi_direction,
+    doppler_noise_reference,
     heading_to_class,
     matched_template_classes,
 )
 from radiomap.localize.loanet.inputs import tbf_features
 from radiomap.localize.loanet.loanet import LOANet
 
-__all__ = ["CNN2D", "CNN3D", "CPU", "PAPER", "PRESETS", "TBFWKNN", "FusionTDCDirection", "LOANet", "class_to_heading",
-           "continuous_csi_direction", "get_preset", "heading_to_class", "matched_template_classes", "tbf_features"]
+__all__ = ["CNN2D", "CNN3D", "CPU", "DOPPLER_NOISE", "PAPER", "PRESETS", "TBFWKNN", "FusionTDCDirection", "LOANet",
+           "add_doppler_noise", "class_to_heading", "continuous_csi_direction", "doppler_noise_reference", "get_preset",
+           "heading_to_class", "matched_template_classes", "tbf_features"]

@@ -26,14 +26,24 @@ class FusionTDC(nn.Module):
     def __init__(self, n_doppler: int, cfg: TDCConfig):
         super().__init__()
         d = cfg.hidden
+        self.coords, self.n_fourier = cfg.coords, cfg.coord_fourier
+        n_tok = 2 if cfg.coords else 1
         self.proj_d = _proj(n_doppler, d)
-        self.proj_c = _proj(3, d)
-        self.type_embed = nn.Parameter(torch.randn(1, 2, d) * 0.02)
+        self.proj_c = _proj(3 * (1 + 2 * self.n_fourier), d)
+        self.type_embed = nn.Parameter(torch.randn(1, n_tok, d) * 0.02)
         self.encoder, self.decoder = encoder_decoder(cfg)
-        self.classifier = nn.Sequential(nn.Linear(2 * d, d), nn.GELU(), nn.Linear(d, cfg.n_classes))
+        self.classifier = nn.Sequential(nn.Linear(n_tok * d, d), nn.GELU(), nn.Linear(d, cfg.n_classes))
+
+    def _coord_features(self, xyz: torch.Tensor) -> torch.Tensor:
+        """``xyz`` and, with ``coord_fourier = K``, ``sin / cos(pi 2^k xyz)`` for ``k < K`` (``[B, 3 (1 + 2K)]``)."""
+        if not self.n_fourier:
+            return xyz
+        f = xyz[..., None] * (torch.pi * 2.0 ** torch.arange(self.n_fourier, device=xyz.device))
+        return torch.cat([xyz, torch.sin(f).flatten(1), torch.cos(f).flatten(1)], dim=1)
 
     def forward(self, x_d: torch.Tensor, xyz: torch.Tensor) -> torch.Tensor:
-        tokens = torch.stack([self.proj_d(x_d), self.proj_c(xyz)], dim=1) + self.type_embed
+        parts = [self.proj_d(x_d)] + ([self.proj_c(self._coord_features(xyz))] if self.coords else [])
+        tokens = torch.stack(parts, dim=1) + self.type_embed
         memory = self.encoder(tokens)
         out = self.decoder(tokens, memory)
         return self.classifier(out.flatten(1))
