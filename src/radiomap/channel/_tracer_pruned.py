@@ -31,7 +31,7 @@ from radiomap.channel import _imagepaths as ip
 from radiomap.channel.angular import AngularIndex
 from radiomap.channel.beams import EPS_M, Beams, build_beams
 from radiomap.channel.paths import KIND_REFLECTION, Paths
-from radiomap.channel.wallgrid import WallGrid, pack_walls, pair_crossings
+from radiomap.channel.wallgrid import WallGrid, indexed_crossings, pack_walls
 from radiomap.scene.geometry import segment_wall_crossings
 from radiomap.scene.scene import Scene
 from radiomap.threads import thread_budget
@@ -216,8 +216,7 @@ class _Legs:
         if not legs:
             return loss
         leg, wall = np.concatenate(legs), np.concatenate(walls)
-        ends = np.concatenate([a, b], axis=1)[leg]  # one gather per side: [P, 6] and [P, 7]
-        hit = pair_crossings(ends[:, :3], ends[:, 3:], self.walls[wall])
+        hit = indexed_crossings(a, b, self.walls, leg, wall)
         leg, wall = leg[hit], wall[hit]
         if groups[-1][0] is None and len(groups[-1][3]):  # the grid may list a wall twice
             n_w = len(self.walls)
