@@ -274,7 +274,7 @@ def format_walls_table(rows: list[dict]) -> str:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Log-log slopes (walls >= 30) and the ratios of the issue, per family."""
+    """Log-log slopes (walls >= 30) and the ratios of the issue (wall clock and CPU time), per family."""
     out = {}
     for fam in sorted({r["family"] for r in rows}):
         fr = sorted((r for r in rows if r["family"] == fam), key=lambda r: r["walls"])
@@ -291,12 +291,17 @@ def summarise(rows: list[dict]) -> dict:
                 r300["tracers"]["new"]["paths_per_link"] / near30["tracers"]["new"]["paths_per_link"])
             s[f"new_us_per_path_ratio_{r300['walls']}_vs_{near30['walls']}_walls"] = (
                 r300["tracers"]["new"]["us_per_valid_path"] / near30["tracers"]["new"]["us_per_valid_path"])
+            def cpu(r, name):  # CPU seconds per position: less sensitive than wall time to other processes
+                return r["tracers"][name]["cpu_seconds"] / r["tracers"][name]["positions"]
             for name in ("new", "new_culled"):
                 s[f"{name}_slowdown_{r300['walls']}_vs_{near30['walls']}_walls"] = (
                     near30["tracers"][name]["positions_per_s"] / r300["tracers"][name]["positions_per_s"])
+                s[f"{name}_cpu_slowdown_{r300['walls']}_vs_{near30['walls']}_walls"] = (
+                    cpu(r300, name) / cpu(near30, name))
                 if "sionna" in r300["tracers"]:
                     s[f"{name}_vs_sionna_at_{r300['walls']}_walls"] = (
                         r300["tracers"][name]["positions_per_s"] / r300["tracers"]["sionna"]["positions_per_s"])
+                    s[f"{name}_vs_sionna_cpu_at_{r300['walls']}_walls"] = cpu(r300, "sionna") / cpu(r300, name)
         out[fam] = s
     return out
 
