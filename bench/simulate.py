@@ -19,7 +19,8 @@ families of scenes, each size with its own fixed positions (``--n``, seed ``--se
 * ``office``: ``radiomap.scene.office.office_floor`` floors of 12 to 1,002 wall segments
   (rooms along corridors, 4 APs; the 308-wall one is the ``office-floor`` preset).
 
-For each scene: the pruned tracer (default, exact; and with ``cull_db=--cull``), the brute-force
+For each scene (best of ``--repeats`` runs, except the oracle): the pruned tracer (default, exact;
+and with ``cull_db=--cull``), the brute-force
 oracle (``method="brute"``, only up to ``--old-max-walls`` and on the first ``--old-positions``
 positions beyond 54 walls: it is quadratic in walls and its memory grows with N x walls^2),
 Sionna RT's ``PathSolver`` on CPU (``max_depth=2``, ``--sionna-rays`` rays per AP, synthetic
@@ -193,12 +194,13 @@ def bench_walls_one(family: str, scene, pos: np.ndarray, args, sionna) -> dict:
     """Every tracer on one scene and its positions ``pos [N, 3]``: seconds, positions/s, paths, memory."""
     n, w = len(pos), len(scene.walls)
     row = {"family": family, "walls": w, "n_aps": len(scene.aps), "n_positions": n, "tracers": {}}
-    t, c, paths = _timed(lambda: trace(scene, pos))
-    t_cfr, _, _ = _timed(lambda: paths.cfr(scene.ofdm))
+    t, c, paths = _best_time(lambda: trace(scene, pos), args.repeats)
+    t_cfr, _, _ = _best_time(lambda: paths.cfr(scene.ofdm), args.repeats)
     row["tracers"]["new"] = {"seconds": t, "cpu_seconds": c, "positions_per_s": n / t, "positions": n,
                              "paths_per_link": float(paths.valid.sum(-1).mean()), "padded_L": paths.n_paths,
-                             "cfr_seconds": t_cfr, "trace+cfr_positions_per_s": n / (t + t_cfr)}
-    t, c, culled = _timed(lambda: trace(scene, pos, cull_db=args.cull))
+                             "cfr_seconds": t_cfr, "trace+cfr_positions_per_s": n / (t + t_cfr),
+                             "us_per_valid_path": t / max(int(paths.valid.sum()), 1) * 1e6}
+    t, c, culled = _best_time(lambda: trace(scene, pos, cull_db=args.cull), args.repeats)
     row["tracers"]["new_culled"] = {"seconds": t, "cpu_seconds": c, "positions_per_s": n / t, "positions": n,
                                     "cull_db": args.cull, "paths_per_link": float(culled.valid.sum(-1).mean())}
     row["new_peak_traced_mb"] = _peak_mb(lambda: trace(scene, pos))
@@ -213,7 +215,7 @@ def bench_walls_one(family: str, scene, pos: np.ndarray, args, sionna) -> dict:
     if sionna is not None:
         kw = {"max_order": 2, "max_depth": 2, "samples_per_src": int(args.sionna_rays)}
         t_first, _, _ = _timed(lambda: sionna(scene, pos[:4], **kw))
-        t, c, sp = _timed(lambda: sionna(scene, pos, **kw))
+        t, c, sp = _best_time(lambda: sionna(scene, pos, **kw), args.repeats)
         row["tracers"]["sionna"] = {"seconds": t, "cpu_seconds": c, "positions_per_s": n / t, "positions": n,
                                     "warmup_seconds_4_positions": t_first,
                                     "paths_per_link": float(sp.valid.sum(-1).mean()), **kw}
@@ -272,7 +274,7 @@ def format_walls_table(rows: list[dict]) -> str:
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Log-log slopes (walls >= 30) and the ratios of the issue, per family."""
+    """Log-log slopes (walls >= 30) and the ratios of the issue (wall clock and CPU time), per family."""
     out = {}
     for fam in sorted({r["family"] for r in rows}):
         fr = sorted((r for r in rows if r["family"] == fam), key=lambda r: r["walls"])
@@ -285,12 +287,21 @@ def summarise(rows: list[dict]) -> dict:
         big = [r for r in fr if r["walls"] >= 300]
         if big:
             r300 = big[0]
+            s[f"new_paths_per_link_ratio_{r300['walls']}_vs_{near30['walls']}_walls"] = (
+                r300["tracers"]["new"]["paths_per_link"] / near30["tracers"]["new"]["paths_per_link"])
+            s[f"new_us_per_path_ratio_{r300['walls']}_vs_{near30['walls']}_walls"] = (
+                r300["tracers"]["new"]["us_per_valid_path"] / near30["tracers"]["new"]["us_per_valid_path"])
+            def cpu(r, name):  # CPU seconds per position: less sensitive than wall time to other processes
+                return r["tracers"][name]["cpu_seconds"] / r["tracers"][name]["positions"]
             for name in ("new", "new_culled"):
                 s[f"{name}_slowdown_{r300['walls']}_vs_{near30['walls']}_walls"] = (
                     near30["tracers"][name]["positions_per_s"] / r300["tracers"][name]["positions_per_s"])
+                s[f"{name}_cpu_slowdown_{r300['walls']}_vs_{near30['walls']}_walls"] = (
+                    cpu(r300, name) / cpu(near30, name))
                 if "sionna" in r300["tracers"]:
                     s[f"{name}_vs_sionna_at_{r300['walls']}_walls"] = (
                         r300["tracers"][name]["positions_per_s"] / r300["tracers"]["sionna"]["positions_per_s"])
+                    s[f"{name}_vs_sionna_cpu_at_{r300['walls']}_walls"] = cpu(r300, "sionna") / cpu(r300, name)
         out[fam] = s
     return out
 
@@ -314,8 +325,10 @@ def main_walls(args) -> dict:
                      "cull_db": args.cull, "old_max_walls": args.old_max_walls,
                      "old_positions_beyond_54_walls": args.old_positions, "sionna_rays": args.sionna_rays,
                      "sionna_max_depth": 2, "sionna": "measured" if sionna else f"not available: {why}",
-                     "timing": "one run, wall clock (positions_per_s) and process CPU time; torch threads "
-                               f"{torch.get_num_threads()}"},
+                     "repeats": args.repeats,
+                     "timing": f"best of {args.repeats} runs (pruned tracer, its CFR, Sionna RT; the brute-force "
+                               "oracle one run), wall clock (positions_per_s) and process CPU time of that run; "
+                               f"torch threads {torch.get_num_threads()}"},
         "machine": info,
         "results": rows,
         "order3": o3,

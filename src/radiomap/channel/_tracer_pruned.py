@@ -7,8 +7,8 @@ work:
   (``radiomap.channel.beams``); a plane sequence that mixes walls with floor/ceiling slabs is a
   wall sequence with slab bounces inserted, so it shares its wall sequence's beam;
 * per block of positions: a (position, sequence) candidate only where the position lies in the
-  sequence's beam, tested first for groups of nearby positions (a disk around them), then per
-  position; candidates then go through the same exact 3-D back-trace as the oracle;
+  sequence's beam (three half-planes per beam, tested for every position and beam by matrix
+  products); candidates then go through the same exact 3-D back-trace as the oracle;
 * penetration losses: every leg of a path lies on a ray from the user, the AP or the AP's
   first-order image (the path's last, first and second straight runs in the floor plan), so
   the walls a leg crosses are looked up in an angular index of that source
@@ -29,16 +29,19 @@ import numpy as np
 
 from radiomap.channel import _imagepaths as ip
 from radiomap.channel.angular import AngularIndex
-from radiomap.channel.beams import EPS_M, Beams, build_beams
+from radiomap.channel.beams import EPS_M, Beams, build_beams, halfplanes, linear_contains, reach_l1
 from radiomap.channel.paths import KIND_REFLECTION, Paths
-from radiomap.channel.wallgrid import WallGrid, pack_walls, pair_crossings
+from radiomap.channel.wallgrid import WallGrid, indexed_crossings, pack_walls
 from radiomap.scene.geometry import segment_wall_crossings
 from radiomap.scene.scene import Scene
 from radiomap.threads import thread_budget
 
-_GROUP = 4  # positions per group in the coarse beam test
 _DENSE_MAX_WALLS = 24  # up to this many walls, every leg is tested against every wall
-_PAIRS_PER_BLOCK = 1 << 20  # (position or group, beam) pairs tested at once
+_BINS_BLOCK = 1024  # direction sectors of the block's (users') angular index
+_BINS_AP_FEW, _BINS_AP = 256, 1024  # sectors of the AP/image index: below / from _BINS_AP_WALLS walls
+_BINS_AP_WALLS = 512  # (measured, room family, 1 thread: 300 walls tables 0.52 -> 0.34 s with 256
+#                       sectors, chunks unchanged; 1,000 walls chunks 19 s with 1,024 vs 29 s with 256)
+_PAIRS_PER_BLOCK = 1 << 19  # (position, beam) pairs tested at once
 
 
 class PrunedTracer:
@@ -79,7 +82,8 @@ class PrunedTracer:
             los[:, b] = d["los_direct"][:, 0]
             found.append(_rows(b, np.arange(len(pos)), np.full(len(pos), -1), np.full((len(pos), width), -1),
                                {k: v[:, 0] for k, v in d.items() if k != "los_direct"}))
-            pairs = {m: _match(beams, pos[:, :2]) for m, beams in enumerate(tab.beams, start=1)}
+            pairs = {m: _match(beams, forms, pos[:, :2])
+                     for m, (beams, forms) in enumerate(zip(tab.beams, tab.forms, strict=True), start=1)}
             for k, table in enumerate(tab.orders, start=1):
                 rows, cols = table.candidates(pairs, len(pos))
                 if not len(rows):
@@ -128,7 +132,7 @@ class _Legs:
         wa = tracer.scene.wall_arrays
         self.wa = wa
         self.walls = pack_walls(wa["a"], wa["b"], wa["z"], wa["penetration_db"])
-        self.index = AngularIndex(pos[:, :2], wa["a"], wa["b"]) if tracer.indexed else None
+        self.index = AngularIndex(pos[:, :2], wa["a"], wa["b"], n_bins=_BINS_BLOCK) if tracer.indexed else None
 
     def to_user(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
         """Losses (dB) ``[N, ...]`` of legs ``start -> end [N, ..., 3]`` that end at the block's positions."""
@@ -216,8 +220,7 @@ class _Legs:
         if not legs:
             return loss
         leg, wall = np.concatenate(legs), np.concatenate(walls)
-        ends = np.concatenate([a, b], axis=1)[leg]  # one gather per side: [P, 6] and [P, 7]
-        hit = pair_crossings(ends[:, :3], ends[:, 3:], self.walls[wall])
+        hit = indexed_crossings(a, b, self.walls, leg, wall)
         leg, wall = leg[hit], wall[hit]
         if groups[-1][0] is None and len(groups[-1][3]):  # the grid may list a wall twice
             n_w = len(self.walls)
@@ -235,6 +238,7 @@ class _ApTables:
         self.elem = ap.element_positions(scene.ofdm.wavelength)
         o = np.asarray(ap.position, dtype=np.float64)
         self.beams = build_beams(o[:2], wa["a"], wa["b"], max_order)
+        self.forms = [halfplanes(b) for b in self.beams]
         self.orders = [_OrderTable(planes, self.beams, k, o, self.elem) for k in range(1, max_order + 1)]
         if not indexed:
             return
@@ -245,7 +249,8 @@ class _ApTables:
         side_a = ((wa["a"][None] - first.line_p[:, None]) * first.line_n[:, None]).sum(-1) * first.side[:, None]
         side_b = ((wa["b"][None] - first.line_p[:, None]) * first.line_n[:, None]).sum(-1) * first.side[:, None]
         mask = np.concatenate([np.ones((1, len(wa["a"])), bool), np.maximum(side_a, side_b) >= -EPS_M])
-        self.index = AngularIndex(self.sources, wa["a"], wa["b"], mask=mask)
+        self.index = AngularIndex(self.sources, wa["a"], wa["b"], mask=mask,
+                                  n_bins=_BINS_AP if len(wa["a"]) >= _BINS_AP_WALLS else _BINS_AP_FEW)
 
 
 class _OrderTable:
@@ -300,43 +305,27 @@ class _OrderTable:
         return np.concatenate(rows), np.concatenate(cols)
 
 
-def _match(beams: Beams, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _match(beams: Beams, forms: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(position, beam) pairs ``rows, beam [M]`` with position ``xy [N, 2]`` (conservatively) in the beam.
 
-    Groups of ``_GROUP`` consecutive positions are tested first as disks around their centre.
+    ``forms [9, Q]`` are the beams' ``halfplanes``: every position is tested against every beam
+    by three matrix products ``[N, 3] @ [3, Q]`` (blocked over beams), accepting at least what
+    ``Beams.contains`` accepts (``linear_contains``). Output ordered by beam block, then position.
     """
     n, q = len(xy), beams.n
     if not q or not n:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    group = np.arange(n) // _GROUP
-    n_g = int(group[-1]) + 1
-    cnt = np.bincount(group, minlength=n_g)
-    centre = np.stack([np.bincount(group, xy[:, i], n_g) for i in (0, 1)], -1) / cnt[:, None]
-    radius = np.zeros(n_g)
-    np.maximum.at(radius, group, np.hypot(*(xy - centre[group]).T))
-    g, bq = _blocked_pairs(beams, centre, radius)
-    # every position of the group against the beam
-    rows = np.repeat(g * _GROUP, cnt[g]) + (np.arange(cnt[g].sum()) - np.repeat(np.cumsum(cnt[g]) - cnt[g], cnt[g]))
-    bq = np.repeat(bq, cnt[g])
-    keep = np.zeros(len(rows), bool)
-    for i in range(0, len(rows), _PAIRS_PER_BLOCK):
-        sl = slice(i, i + _PAIRS_PER_BLOCK)
-        keep[sl] = beams.contains(xy[rows[sl]], bq[sl])
-    return rows[keep], bq[keep]
-
-
-def _blocked_pairs(beams: Beams, centre: np.ndarray, radius: np.ndarray):
-    """(group, beam) pairs whose disks ``centre [G, 2]``, ``radius [G]`` may meet the beam."""
-    n_g, q = len(centre), beams.n
-    step = max(1, _PAIRS_PER_BLOCK // n_g)
-    gs, bs = [], []
+    reach = reach_l1(beams, xy)
+    x3 = np.column_stack([xy, np.ones(n)])  # [N, 3]
+    step = max(1, _PAIRS_PER_BLOCK // n)
+    rows, cols = [], []
     for j in range(0, q, step):
-        idx = np.arange(j, min(j + step, q))
-        hit = beams.contains(centre[:, None, :], idx[None, :], radius[:, None])
-        g, b = np.nonzero(hit)
-        gs.append(g)
-        bs.append(idx[b])
-    return np.concatenate(gs), np.concatenate(bs)
+        idx = slice(j, min(j + step, q))
+        values = [x3 @ forms[3 * c:3 * c + 3, idx] for c in range(3)]  # [N, step] each
+        r, b = np.nonzero(linear_contains(forms, beams.full[idx][None, :], reach, values=values))
+        rows.append(r)
+        cols.append(j + b)
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _rows(b: int, n_idx: np.ndarray, key: np.ndarray, seq: np.ndarray, fields: dict) -> dict:

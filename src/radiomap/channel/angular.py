@@ -90,7 +90,7 @@ class AngularIndex:
         order = np.argsort(comp, kind="stable")
         self.walls = wall_e[order].astype(np.int32)
         self.comp = comp[order]
-        self.start = np.searchsorted(key[order], np.arange(self.n_src * n_bins + 1))
+        self.start = np.concatenate([[0], np.cumsum(np.bincount(key, minlength=self.n_src * n_bins))])
 
     def candidates(self, src: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Candidate (leg, wall) pairs: a superset of the walls each leg crosses.

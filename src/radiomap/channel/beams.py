@@ -93,6 +93,69 @@ class Beams:
         return (in_a & in_b & behind) | self.full[idx]
 
 
+def halfplanes(beams: Beams) -> np.ndarray:
+    """The three half-planes of every beam as linear forms, for tests by matrix product.
+
+    Row ``3 c + j`` holds constraint ``c``'s coefficient of ``x``, ``y`` and 1 (``j`` = 0, 1, 2),
+    so that ``f_c(x, y) = h[3c] x + h[3c+1] y + h[3c+2] >= 0`` (c = 0: the wedge side through
+    ``win_a``, 1: through ``win_b``, 2: behind the wall's line) holds, in exact arithmetic, where
+    the expressions of ``Beams.contains`` with zero tolerance do. Rounding the linear forms
+    differently moves them by at most ``1e-15`` of the coordinates' magnitude, far below
+    ``EPS_M`` (see ``linear_contains`` for the tolerances).
+
+    Output: ``[9, Q]`` float64.
+    """
+    im, da, db = beams.image, beams.dir_a, beams.dir_b
+    sn = beams.line_n * beams.side[:, None]
+    return np.stack([
+        -da[:, 1], da[:, 0], da[:, 1] * im[:, 0] - da[:, 0] * im[:, 1],  # cross(da, xy - im)
+        db[:, 1], -db[:, 0], db[:, 0] * im[:, 1] - db[:, 1] * im[:, 0],  # cross(xy - im, db)
+        sn[:, 0], sn[:, 1], -(sn * beams.line_p).sum(-1),  # side * (xy - p) . n
+    ])
+
+
+def reach_l1(beams: Beams, xy: np.ndarray) -> float:
+    """An upper bound (m) of ``|xy - image|_1`` and of the forms' magnitudes over points ``xy [..., 2]`` and beams.
+
+    Output: float, ``max |xy|_1 + max(|image|_1, |line_p|_1)``.
+    """
+    far = max(np.abs(beams.image).sum(-1).max(), np.abs(beams.line_p).sum(-1).max()) if beams.n else 0.0
+    return float(np.abs(xy).reshape(-1, 2).sum(-1).max(initial=0.0) + far)
+
+
+def linear_contains(forms: np.ndarray, full: np.ndarray, reach: float, pad: np.ndarray | float = 0.0,
+                    values: np.ndarray | None = None, xy: np.ndarray | None = None) -> np.ndarray:
+    """``Beams.contains`` from the linear forms of ``halfplanes``, at least as permissive.
+
+    Parameters
+    ----------
+    forms : ndarray, float64 [9, ...]
+        ``halfplanes`` columns, broadcast with ``xy``'s leading axes (or unused if ``values``).
+    full : ndarray, bool [...]
+        ``Beams.full`` of those beams.
+    reach : float
+        ``reach_l1`` of the points and beams (m): bounds ``|xy - image|_1``.
+    pad : float or ndarray, float [...]
+        Disk radii (m), as in ``Beams.contains``.
+    values : ndarray, float64 [3, ...] or None
+        The three forms already evaluated (e.g. by a matrix product); else from ``xy``.
+    xy : ndarray, float64 [..., 2] or None
+        Points (m), when ``values`` is None.
+
+    Returns
+    -------
+    ndarray, bool [...]
+        True wherever ``Beams.contains`` is True: the wedge tolerance uses ``reach`` in place of
+        each point's distance (larger), plus ``1e-12 (reach + 1)`` m for the rounding of the forms.
+    """
+    if values is None:
+        values = [forms[3 * c] * xy[..., 0] + forms[3 * c + 1] * xy[..., 1] + forms[3 * c + 2] for c in range(3)]
+    slack = 1e-12 * (reach + 1.0)
+    tol = EPS_M + EPS_REL * (reach + 2 * pad) + pad + slack
+    behind = values[2] >= -(EPS_M + pad + slack)
+    return ((values[0] >= -tol) & (values[1] >= -tol) & behind) | full
+
+
 def build_beams(o: np.ndarray, wall_a: np.ndarray, wall_b: np.ndarray, max_order: int) -> list[Beams]:
     """Beams of reflection orders ``1..max_order`` for one AP.
 

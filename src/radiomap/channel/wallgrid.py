@@ -142,3 +142,41 @@ def pair_crossings(p: np.ndarray, q: np.ndarray, walls: np.ndarray) -> np.ndarra
     hit = (np.abs(denom) > _EPS) & (t > _EPS) & (t < 1 - _EPS) & (s > -_EPS) & (s < 1 + _EPS)
     z = p[:, 2] + np.where(hit, t, 0.0) * (q[:, 2] - p[:, 2])
     return hit & (z >= walls[:, 4]) & (z <= walls[:, 5])
+
+
+def indexed_crossings(p: np.ndarray, q: np.ndarray, walls: np.ndarray, leg: np.ndarray,
+                      wall: np.ndarray) -> np.ndarray:
+    """``pair_crossings(p[leg], q[leg], walls[wall])`` without gathering whole rows: the pairs that cross.
+
+    The same arithmetic, so the result is bit-identical; per-segment and per-wall columns are
+    gathered one at a time and the height test runs only on the pairs that cross in the plan.
+
+    Parameters
+    ----------
+    p, q : ndarray, float64 [M, 3]
+        Segment end points (m).
+    walls : ndarray, float64 [W, >=6]
+        Rows of ``pack_walls``.
+    leg : ndarray, int [P]
+        Segment of each pair.
+    wall : ndarray, int [P]
+        Wall of each pair.
+
+    Returns
+    -------
+    ndarray, int64 [H]
+        Indices into the P pairs of those whose segment crosses the wall (increasing).
+    """
+    d = q - p  # per segment: the same values pair_crossings computes per pair
+    dx, dy = d[:, 0][leg], d[:, 1][leg]
+    ex, ey = walls[:, 2][wall], walls[:, 3][wall]
+    wx = walls[:, 0][wall] - p[:, 0][leg]
+    wy = walls[:, 1][wall] - p[:, 1][leg]
+    denom = dx * ey - dy * ex
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (wx * ey - wy * ex) / denom
+        s = (wx * dy - wy * dx) / denom
+    hit = np.flatnonzero((np.abs(denom) > _EPS) & (t > _EPS) & (t < 1 - _EPS) & (s > -_EPS) & (s < 1 + _EPS))
+    lh, wh = leg[hit], wall[hit]
+    z = p[:, 2][lh] + t[hit] * d[:, 2][lh]
+    return hit[(z >= walls[:, 4][wh]) & (z <= walls[:, 5][wh])]
