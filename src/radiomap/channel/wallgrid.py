@@ -4,8 +4,9 @@ Penetration losses add the loss of *every* wall a leg crosses, so the grid must 
 crossings, not just one. Each wall is registered in every cell that its bounding box, widened
 by half a cell, touches; a segment is sampled at a spacing of at most one cell. A crossing
 point lies on the wall and some sample lies within half a cell of it, so that sample's cell
-lists the wall: the candidates are a superset of the crossings. ``pair_crossings`` then tests
-them with exactly the arithmetic of ``radiomap.scene.geometry.segment_wall_crossings``.
+lists the wall: the candidates are a superset of the crossings. ``indexed_crossings`` then tests
+them with exactly the arithmetic of ``radiomap.scene.geometry.segment_wall_crossings``
+(``pair_crossings``, the same test on gathered rows, is its reference in the tests).
 """
 
 from __future__ import annotations
