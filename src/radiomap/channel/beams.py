@@ -103,7 +103,15 @@ def halfplanes(beams: Beams) -> np.ndarray:
     differently moves them by at most ``1e-15`` of the coordinates' magnitude, far below
     ``EPS_M`` (see ``linear_contains`` for the tolerances).
 
-    Output: ``[9, Q]`` float64.
+    Parameters
+    ----------
+    beams : Beams
+        Q beams of one source.
+
+    Returns
+    -------
+    ndarray, float64 [9, Q]
+        The linear forms, three rows per constraint.
     """
     im, da, db = beams.image, beams.dir_a, beams.dir_b
     sn = beams.line_n * beams.side[:, None]
@@ -115,9 +123,19 @@ def halfplanes(beams: Beams) -> np.ndarray:
 
 
 def reach_l1(beams: Beams, xy: np.ndarray) -> float:
-    """An upper bound (m) of ``|xy - image|_1`` and of the forms' magnitudes over points ``xy [..., 2]`` and beams.
+    """An upper bound (m) of ``|xy - image|_1`` and of the forms' magnitudes over points and beams.
 
-    Output: float, ``max |xy|_1 + max(|image|_1, |line_p|_1)``.
+    Parameters
+    ----------
+    beams : Beams
+        Q beams of one source.
+    xy : ndarray, float64 [..., 2]
+        Points in the floor plan (m).
+
+    Returns
+    -------
+    float
+        ``max |xy|_1 + max(|image|_1, |line_p|_1)`` (m).
     """
     far = max(np.abs(beams.image).sum(-1).max(), np.abs(beams.line_p).sum(-1).max()) if beams.n else 0.0
     return float(np.abs(xy).reshape(-1, 2).sum(-1).max(initial=0.0) + far)
