@@ -48,18 +48,20 @@ def continuous_csi_direction(pos_first: np.ndarray, pos_second: np.ndarray, n_cl
     return heading_to_class(np.asarray(pos_second) - np.asarray(pos_first), n_classes)
 
 
-def doppler_input(x_d: np.ndarray, log: bool, bins: int = 0) -> np.ndarray:
+def doppler_input(x_d, log: bool, bins: int = 0):
     """Network input from the peak-normalised Doppler profile ``[N, T]``: bins ``-K..K`` around
     zero Doppler when ``bins = K > 0`` (``[N, 2K + 1]``, negative Doppler first), optionally
     ``(log10(max(x, 1e-8)) + 8) / 8``, which spreads the side-lobe levels that carry the sub-bin
-    Doppler information. Output float32."""
-    x = np.asarray(x_d, dtype=np.float32)
+    Doppler information. Input an ndarray (output float32 ndarray) or a torch tensor (output a tensor
+    of its dtype and device, as in the training loop)."""
+    tensor = isinstance(x_d, torch.Tensor)
+    x = x_d if tensor else torch.from_numpy(np.asarray(x_d, dtype=np.float32))
     if bins > 0:
         k = min(bins, (x.shape[1] - 1) // 2)
-        x = np.roll(x, k, axis=1)[:, :2 * k + 1]
+        x = torch.roll(x, k, dims=1)[:, :2 * k + 1]
     if log:
-        x = (np.log10(np.maximum(x, 1e-8)) + 8.0) / 8.0
-    return x.astype(np.float32)
+        x = (torch.log10(x.clamp_min(1e-8)) + 8.0) / 8.0
+    return x if tensor else x.numpy().astype(np.float32)
 
 
 def doppler_noise_reference(raw_x_d: np.ndarray, total_power: np.ndarray, n_a: int, n_cells: int
@@ -96,16 +98,6 @@ def _add_doppler_noise_torch(d: torch.Tensor, ref: torch.Tensor, lo: float, hi: 
     gam = torch._standard_gamma(ref[:, 1:2].to(d.dtype).expand_as(d).contiguous())
     noisy = torch.clamp(d + s2 * gam + torch.sqrt(2.0 * s2 * d.clamp_min(0)) * torch.randn_like(d), min=0.0)
     return noisy / noisy.amax(1, keepdim=True).clamp_min(1e-30)
-
-
-def _doppler_input_torch(x: torch.Tensor, log: bool, bins: int) -> torch.Tensor:
-    """:func:`doppler_input` in torch."""
-    if bins > 0:
-        k = min(bins, (x.shape[1] - 1) // 2)
-        x = torch.roll(x, k, dims=1)[:, :2 * k + 1]
-    if log:
-        x = (torch.log10(x.clamp_min(1e-8)) + 8.0) / 8.0
-    return x
 
 
 def matched_template_classes(x_d: np.ndarray, templates: np.ndarray, template_classes: np.ndarray,
@@ -235,7 +227,7 @@ class FusionTDCDirection(Estimator):
             d = b["d"]
             if self.train_snr_db is not None and model.training:  # fresh SNR and noise for every draw
                 noisy = _add_doppler_noise_torch(b["clean"], b["ref"], lo, hi)
-                d_in = _doppler_input_torch(noisy, cfg.log_doppler, cfg.doppler_bins)
+                d_in = doppler_input(noisy, cfg.log_doppler, cfg.doppler_bins)
                 d = (d_in - mean.to(d.device)) / std.to(d.device)
             return tdc_loss(model(d, b["c"]), b["y"], cfg)
 
